@@ -1,0 +1,1 @@
+"""People of member institutions who sign in to approve apps."""

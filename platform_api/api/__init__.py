@@ -1,0 +1,1 @@
+"""Machinery every /v1 endpoint shares: auth, bodies, pagination, ETags, idempotency, limits."""

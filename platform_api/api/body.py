@@ -1,0 +1,89 @@
+"""Reading request bodies and query strings into validated data."""
+
+from __future__ import annotations
+
+import json
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from ..errors import BadRequest, InvalidParameter, Unprocessable, UnsupportedMediaType, pointer_errors
+
+MAX_DEPTH = 32
+
+
+def _depth(value, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a clear 400/413/415."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(
+            f"Send the body as application/json (got {request.mimetype or 'no content type'})."
+        )
+    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    if not raw.strip():
+        raise BadRequest("The request body is empty; send a JSON object.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not valid UTF-8.") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise BadRequest(f"The JSON body is nested deeper than {MAX_DEPTH} levels.") from None
+    except ValueError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    if _depth(data) > MAX_DEPTH:
+        raise BadRequest(f"The JSON body is nested deeper than {MAX_DEPTH} levels.")
+    return data
+
+
+def load(schema: Schema, data: dict, *, partial: bool = False) -> dict:
+    """Validate a body with a schema; errors become 422 with JSON pointers."""
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        errors = pointer_errors(exc.messages)
+        read_only = set(getattr(schema, "read_only", ()))
+        for err in errors:
+            top = err["pointer"].split("/")[1] if err["pointer"].count("/") == 1 else None
+            if top in read_only and err["detail"] == "Unknown field.":
+                err["detail"] = "Read-only field: it cannot be set by the caller."
+        raise Unprocessable(errors) from None
+
+
+def query(schema: Schema) -> dict:
+    """Validate the query string; unknown or malformed parameters are 400."""
+    args = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        if len(values) > 1:
+            raise InvalidParameter(key, "Give this parameter once.")
+        args[key] = values[0]
+    try:
+        return schema.load(args)
+    except ValidationError as exc:
+        errors = []
+        for err in pointer_errors(exc.messages):
+            name = err["pointer"].lstrip("/").split("/")[0]
+            detail = "Unknown query parameter." if err["detail"] == "Unknown field." else err["detail"]
+            errors.append({"parameter": name, "detail": detail})
+        first = errors[0]
+        raise InvalidParameter(first["parameter"], first["detail"]) if len(errors) == 1 else _many(errors) from None
+
+
+def _many(errors):
+    exc = InvalidParameter(errors[0]["parameter"], errors[0]["detail"])
+    exc.errors = errors
+    exc.detail = "; ".join(f"{e['parameter']}: {e['detail']}" for e in errors)
+    return exc

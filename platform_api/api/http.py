@@ -1,0 +1,43 @@
+"""Request IDs, body limits and the security headers on every response."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+from flask import g, request
+
+from ..errors import ApiError
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
+
+def init_app(app, settings) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+
+    @app.before_request
+    def _request_id():
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(12)
+        length = request.content_length
+        if length is not None and length > settings.max_body_bytes:
+            raise ApiError(
+                f"The request body is larger than {settings.max_body_bytes} bytes.", status=413, slug="payload-too-large"
+            )
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers["X-Request-ID"] = g.get("request_id") or secrets.token_hex(12)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        path = request.path
+        if path.startswith(("/v1", "/oauth")) or resp.mimetype == "application/problem+json":
+            resp.headers["Cache-Control"] = "no-store"
+            resp.headers.setdefault("Pragma", "no-cache")
+        if resp.mimetype == "text/html":
+            resp.headers["X-Frame-Options"] = "DENY"
+            resp.headers["Content-Security-Policy"] = _CSP
+            resp.headers["Referrer-Policy"] = "no-referrer"
+        return resp

@@ -1,0 +1,67 @@
+"""Cursor pagination: one way for every collection, newest first by default."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import current_app, jsonify, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidParameter
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="platform.cursor.v1")
+
+
+def _binding(caller: str, filters: dict) -> str:
+    """Ties a cursor to one caller and one query: it is refused anywhere else."""
+    items = sorted((k, str(v)) for k, v in filters.items() if k not in ("cursor", "limit") and v is not None)
+    raw = f"{request.endpoint}|{caller}|{items}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def decode_cursor(cursor: str, caller: str, filters: dict) -> tuple[datetime, str]:
+    try:
+        payload = _serializer().loads(cursor)
+        if payload.get("b") != _binding(caller, filters):
+            raise ValueError("cursor made for another caller or query")
+        created, ident = payload["k"]
+        return datetime.fromisoformat(created), str(ident)
+    except (BadSignature, ValueError, KeyError, TypeError, AttributeError):
+        raise InvalidParameter(
+            "cursor", "This cursor is invalid here: use the next_cursor of the previous page of the same query."
+        ) from None
+
+
+def encode_cursor(created: datetime, ident: str, caller: str, filters: dict) -> str:
+    return _serializer().dumps({"k": [created.isoformat(), ident], "b": _binding(caller, filters)})
+
+
+def paginate(session: Session, stmt, *, created_col, id_col, params: dict, caller: str):
+    """Run a keyset page of `stmt` (newest first); return (rows, next_cursor)."""
+    limit = params["limit"]
+    if params.get("cursor"):
+        created, ident = decode_cursor(params["cursor"], caller, params)
+        stmt = stmt.where(or_(created_col < created, and_(created_col == created, id_col < ident)))
+    stmt = stmt.order_by(created_col.desc(), id_col.desc()).limit(limit + 1)
+    rows = list(session.scalars(stmt))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(last.created_at, last.id, caller, params)
+    return rows, next_cursor
+
+
+def page_response(data: list, next_cursor: str | None):
+    resp = jsonify({"data": data, "next_cursor": next_cursor})
+    if next_cursor:
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        args["cursor"] = next_cursor
+        resp.headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
+    return resp

@@ -1,0 +1,54 @@
+"""create_app(): settings, database, extensions, blueprints, errors - in that order."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from . import db
+from .api import http, ratelimit
+from .api.endpoint import check_routes_declared
+from .config import load_settings
+from .errors import register_error_handlers
+from .logs import configure_logging
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the WSGI app. `config` overrides settings read from the environment."""
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.config.update(
+        PLATFORM=settings,
+        SECRET_KEY=settings.secret_key,
+        DEBUG=False,
+        PROPAGATE_EXCEPTIONS=False,
+        SESSION_COOKIE_NAME="platform_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=3600,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    configure_logging(app, settings)
+
+    db.init_app(app, settings)
+    http.init_app(app, settings)
+    ratelimit.init_app(app, settings)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    check_routes_declared(app)
+    logging.getLogger("platform_api").debug("app created")
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .members.views import bp as members_bp
+    from .oauth.views import bp as oauth_bp
+    from .site.views import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(oauth_bp)
+    app.register_blueprint(members_bp)

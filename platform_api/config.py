@@ -1,0 +1,173 @@
+"""Settings, read from the environment inside create_app (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+DEFAULT_SCOPES = (
+    "members:read",
+    "members:write",
+    "technologies:read",
+    "technologies:write",
+    "investors:read",
+    "investors:write",
+    "matches:read",
+    "matches:write",
+    "referrals:read",
+    "referrals:write",
+)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the service refuses to start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = ""
+    secret_key: str = ""
+    issuer: str = "http://127.0.0.1:8000"
+    access_token_ttl: int = 3600
+    refresh_token_ttl: int = 30 * 24 * 3600
+    authorization_code_ttl: int = 600
+    rate_limit: str = "600/minute"
+    login_rate_limit: str = "10/minute"
+    redis_url: str | None = None
+    home_country: str = "CN"
+    instance_path: str = ""
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl: int = 24 * 3600
+    openapi_path: str = ""
+    sql_echo: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+_ENV = {
+    "env": "PLATFORM_ENV",
+    "database_url": "DATABASE_URL",
+    "secret_key": "SECRET_KEY",
+    "issuer": "PLATFORM_ISSUER",
+    "access_token_ttl": "PLATFORM_ACCESS_TOKEN_TTL",
+    "refresh_token_ttl": "PLATFORM_REFRESH_TOKEN_TTL",
+    "authorization_code_ttl": "PLATFORM_AUTHORIZATION_CODE_TTL",
+    "rate_limit": "PLATFORM_RATE_LIMIT",
+    "login_rate_limit": "PLATFORM_LOGIN_RATE_LIMIT",
+    "redis_url": "PLATFORM_REDIS_URL",
+    "home_country": "PLATFORM_HOME_COUNTRY",
+    "instance_path": "PLATFORM_INSTANCE_PATH",
+    "max_body_bytes": "PLATFORM_MAX_BODY_BYTES",
+    "idempotency_ttl": "PLATFORM_IDEMPOTENCY_TTL",
+    "openapi_path": "PLATFORM_OPENAPI_PATH",
+    "sql_echo": "PLATFORM_SQL_ECHO",
+}
+
+
+def _coerce(name: str, raw, kind):
+    if kind is int or kind == "int":
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{_ENV.get(name, name)} must be a whole number, got {raw!r}") from None
+        if value <= 0:
+            raise ConfigError(f"{_ENV.get(name, name)} must be positive, got {value}")
+        return value
+    if kind is bool or kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+    return raw
+
+
+def _project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def load_settings(overrides: dict | None = None, environ=None) -> Settings:
+    """Build Settings from the environment, then apply explicit overrides (tests, tools)."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    values: dict = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    for name, var in _ENV.items():
+        if name in overrides:
+            raw = overrides.pop(name)
+        elif environ.get(var) not in (None, ""):
+            raw = environ[var]
+        else:
+            continue
+        values[name] = _coerce(name, raw, types[name])
+    extra = overrides.pop("extra", {})
+    if overrides:
+        raise ConfigError(f"unknown settings: {', '.join(sorted(overrides))}")
+
+    env = values.get("env", "development")
+    if env not in {"development", "production", "test"}:
+        raise ConfigError("PLATFORM_ENV must be development, production or test")
+    instance = Path(values.get("instance_path") or _project_root() / "instance")
+    values["instance_path"] = str(instance)
+
+    if not values.get("database_url"):
+        instance.mkdir(parents=True, exist_ok=True)
+        values["database_url"] = f"sqlite:///{instance / 'platform.sqlite3'}"
+    url = values["database_url"]
+    if url.startswith(("postgres://", "postgresql://")) and "+psycopg" not in url.split("://")[0]:
+        raise ConfigError(
+            "DATABASE_URL for PostgreSQL must use the psycopg 3 driver: postgresql+psycopg://..."
+        )
+
+    if not values.get("secret_key"):
+        if env == "production":
+            raise ConfigError("SECRET_KEY is required when PLATFORM_ENV=production")
+        values["secret_key"] = _development_secret(instance)
+    elif len(values["secret_key"]) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters")
+
+    issuer = values.get("issuer", Settings.issuer).rstrip("/")
+    if not issuer.startswith(("https://", "http://")):
+        raise ConfigError("PLATFORM_ISSUER must be an http(s) URL")
+    if env == "production" and not issuer.startswith("https://"):
+        raise ConfigError("PLATFORM_ISSUER must be https in production")
+    values["issuer"] = issuer
+
+    country = values.get("home_country", "CN").upper()
+    values["home_country"] = country
+
+    for rate_name in ("rate_limit", "login_rate_limit"):
+        if rate_name in values:
+            from limits import parse_many
+
+            try:
+                parse_many(values[rate_name])
+            except ValueError:
+                raise ConfigError(
+                    f"{_ENV[rate_name]} must look like '600/minute' or '10 per second'"
+                ) from None
+
+    if not values.get("openapi_path"):
+        values["openapi_path"] = str(_project_root() / "openapi.yaml")
+    return Settings(**values, extra=extra)
+
+
+def _development_secret(instance: Path) -> str:
+    """A development SECRET_KEY, generated once and kept in the instance folder."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,1 @@
+"""Member institutions: the organisations that trade IP on the platform."""

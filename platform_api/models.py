@@ -1,0 +1,9 @@
+"""Imports every model so that Alembic and the tests see the whole schema."""
+
+
+def import_all() -> None:
+    from .accounts import models as _accounts  # noqa: F401
+    from .api import idempotency as _idem  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
+    from .members import models as _members  # noqa: F401
+    from .oauth import models as _oauth  # noqa: F401

@@ -1,0 +1,1 @@
+"""Unauthenticated service routes: health, readiness, the contract and its docs page."""

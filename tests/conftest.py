@@ -1,0 +1,102 @@
+"""Test harness: migrations once per run, every test inside a rolled-back transaction.
+
+Set DATABASE_URL (postgresql+psycopg://...) to run the suite on PostgreSQL; otherwise it runs on
+a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from platform_api import create_app, migrate
+from platform_api.db import get_db, make_engine
+
+from .factories.base import set_session
+
+TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if not url.startswith("postgresql"):
+            raise pytest.UsageError("DATABASE_URL for tests must be PostgreSQL (or unset for SQLite)")
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings_overrides(database_url, tmp_path_factory) -> dict:
+    return {
+        "database_url": database_url,
+        "env": "test",
+        "secret_key": TEST_SECRET,
+        "instance_path": str(tmp_path_factory.mktemp("instance")),
+        "rate_limit": "100000/minute",
+        "login_rate_limit": "1000/minute",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(settings_overrides):
+    application = create_app(dict(settings_overrides))
+    from .contract import install_contract_check
+
+    install_contract_check(application)
+    yield application
+    get_db(application).dispose()
+
+
+@pytest.fixture(autouse=True)
+def connection(app):
+    """Every test runs in one outer transaction that is rolled back at its end."""
+    db = get_db(app)
+    conn = db.engine.connect()
+    outer = conn.begin()
+    db.sessionmaker.configure(bind=conn, join_transaction_mode="create_savepoint")
+    try:
+        yield conn
+    finally:
+        db.sessionmaker.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture(autouse=True)
+def db_session(app, connection):
+    s = get_db(app).sessionmaker()
+    set_session(s)
+    yield s
+    set_session(None)
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(app):
+    app.extensions["platform_ratelimit"].reset()
+    yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgresql")
