@@ -38,6 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     http.init_app(app, settings)
     ratelimit.init_app(app, settings)
     register_error_handlers(app)
+    from .oauth.server import create_server
+
+    create_server(app)
     _register_blueprints(app)
     check_routes_declared(app)
     logging.getLogger("platform_api").debug("app created")

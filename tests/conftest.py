@@ -100,3 +100,22 @@ def client(app):
 @pytest.fixture
 def is_postgres(database_url) -> bool:
     return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def make_app(settings_overrides, connection):
+    """Another app with different settings, sharing the test's rolled-back connection."""
+    from .contract import install_contract_check
+
+    apps = []
+
+    def factory(**overrides):
+        application = create_app({**settings_overrides, **overrides})
+        install_contract_check(application)
+        get_db(application).sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+        apps.append(application)
+        return application
+
+    yield factory
+    for application in apps:
+        get_db(application).dispose()

@@ -71,28 +71,36 @@ def is_language_tag(value: str) -> bool:
     return pycountry.languages.get(alpha_3=primary) is not None
 
 
-class Multilingual(fields.Dict):
+class Multilingual(fields.Field):
     """Text in several languages: {"en": "...", "zh": "..."}, at least one entry."""
 
     def __init__(self, *, max_length: int, max_languages: int = 20, multiline: bool = False, **kwargs):
-        super().__init__(
-            keys=fields.String(),
-            values=Text(max_length=max_length, multiline=multiline),
-            **kwargs,
-        )
+        super().__init__(**kwargs)
+        self.text = Text(max_length=max_length, multiline=multiline)
         self.max_languages = max_languages
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
             raise ValidationError('Must be an object keyed by language tag, such as {"en": "...", "zh": "..."}.')
-        bad = [k for k in value if not is_language_tag(k)]
-        if bad:
-            raise ValidationError({k: ["Not a language tag (use en, zh, fr, de, ja, zh-Hant...)."] for k in bad})
         if not value:
             raise ValidationError("Must contain at least one language.")
         if len(value) > self.max_languages:
             raise ValidationError(f"At most {self.max_languages} languages.")
-        return super()._deserialize(value, attr, data, **kwargs)
+        errors, out = {}, {}
+        for lang, text in value.items():
+            if not is_language_tag(lang):
+                errors[lang] = ["Not a language tag (use en, zh, fr, de, ja, zh-Hant...)."]
+                continue
+            try:
+                out[lang] = self.text.deserialize(text)
+            except ValidationError as exc:
+                errors[lang] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return out
 
 
 class HttpUrl(fields.String):

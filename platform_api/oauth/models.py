@@ -44,9 +44,11 @@ class OAuthClient(Base):
         # Only an unambiguous registration may be used without naming it.
         return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
 
-    def get_allowed_scope(self, scope: str) -> str:
+    def get_allowed_scope(self, scope: str | None) -> str:
+        # An omitted scope means every scope the client is registered for; anything the
+        # client may not have was already refused with invalid_scope (server.StrictScopeMixin).
         if not scope:
-            return ""
+            return " ".join(self.scopes)
         return " ".join(s for s in scope.split() if s in self.scopes)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:

@@ -1,3 +1,171 @@
-from flask import Blueprint
+"""OAuth 2.0 endpoints: token, revocation, introspection, metadata, and the authorize pages."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import session as cookie
+
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..api.ratelimit import limiter
+from ..db import session, transactional, utcnow
+from ..errors import RateLimited
+from .scopes import SCOPE_DESCRIPTIONS
+from .server import metadata
 
 bp = Blueprint("oauth", __name__)
+
+SIGN_IN_MAX_AGE = timedelta(hours=1)
+
+
+def _server():
+    return current_app.extensions["platform_oauth"]
+
+
+def _settings():
+    return current_app.config["PLATFORM"]
+
+
+def _throttle(*key: str) -> None:
+    limiter().check(_settings().rate_limit, "oauth", request.remote_addr or "-", *key)
+
+
+@bp.get("/.well-known/oauth-authorization-server")
+def server_metadata():
+    resp = jsonify(metadata(_settings()))
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
+@bp.post("/oauth/token")
+@transactional
+def issue_token():
+    _throttle()
+    return _server().create_token_response()
+
+
+@bp.post("/oauth/revoke")
+@transactional
+def revoke_token():
+    _throttle()
+    return _server().create_endpoint_response("revocation")
+
+
+@bp.post("/oauth/introspect")
+@transactional
+def introspect_token():
+    _throttle()
+    return _server().create_endpoint_response("introspection")
+
+
+# --- authorization endpoint: sign-in and consent pages ---------------------------------------
+
+
+def _page(template: str, status: int = 200, **context):
+    return render_template(template, csrf_token=_csrf_token(), action=request.full_path, **context), status
+
+
+def _error_page(message: str, status: int = 400, headers: dict | None = None):
+    body = render_template("error.html", message=message, status=status)
+    return body, status, headers or {}
+
+
+def _csrf_token() -> str:
+    if "csrf" not in cookie:
+        cookie["csrf"] = secrets.token_urlsafe(32)
+    return cookie["csrf"]
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get("csrf_token", "")
+    expected = cookie.get("csrf", "")
+    return bool(sent) and bool(expected) and hmac.compare_digest(sent, expected)
+
+
+def _signed_in_user() -> User | None:
+    uid, at = cookie.get("uid"), cookie.get("auth_at")
+    if not uid or not at:
+        return None
+    if datetime.fromtimestamp(at, timezone.utc) + SIGN_IN_MAX_AGE < utcnow():
+        return None
+    user = session().get(User, uid)
+    return user if user is not None and user.active else None
+
+
+def _consent(grant, user: User, status: int = 200):
+    client = grant.client
+    scopes = (grant.request.scope or "").split()
+    return _page(
+        "consent.html",
+        status,
+        client=client,
+        owner=client.member,
+        overseas=client.member.is_overseas(_settings().home_country),
+        scopes=[(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in scopes],
+        user=user,
+        redirect_host=_host_of(grant.redirect_uri),
+    )
+
+
+def _host_of(uri: str | None) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(uri or "").netloc
+
+
+def _sign_in(grant):
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    password = request.form.get("password") or ""
+    try:
+        limiter().check(_settings().login_rate_limit, "login-ip", request.remote_addr or "-")
+        if email:
+            limiter().check(_settings().login_rate_limit, "login-email", email)
+    except RateLimited as exc:
+        return _error_page(
+            "Too many sign-in attempts. Wait a minute and try again.", 429, {"Retry-After": exc.headers["Retry-After"]}
+        )
+    user = accounts.authenticate(session=session(), email=email, password=password) if email and password else None
+    if user is None:
+        # One message for an unknown e-mail and a wrong password: the page never tells which.
+        return _page("signin.html", 200, error="The e-mail or password is incorrect.", email=email, client=grant.client)
+    cookie.clear()
+    cookie["uid"] = user.id
+    cookie["auth_at"] = int(utcnow().timestamp())
+    user.last_sign_in_at = utcnow()
+    return _consent(grant, user)
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+@transactional
+def authorize():
+    server = _server()
+    try:
+        grant = server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        if getattr(error, "redirect_uri", None):
+            return server.handle_error_response(None, error)
+        # Unknown client or unregistered redirect URI: never redirect to an unverified place.
+        return _error_page(error.description or error.error)
+
+    user = _signed_in_user()
+    if request.method == "GET":
+        return _consent(grant, user) if user else _page("signin.html", client=grant.client)
+
+    if not _csrf_ok():
+        return _error_page("This form has expired. Go back to the application and start again.")
+    if request.form.get("action") == "switch":
+        cookie.clear()
+        return _page("signin.html", client=grant.client)
+    decision = request.form.get("decision")
+    if decision is None:
+        return _sign_in(grant)
+    if user is None:
+        return _page("signin.html", client=grant.client, error="Please sign in again.")
+    if decision not in ("approve", "deny"):
+        return _error_page("Choose Approve or Deny.")
+    return server.create_authorization_response(grant_user=user if decision == "approve" else None, grant=grant)
