@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# Build stage: install the locked dependencies and the package into a virtualenv.
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY pyproject.toml constraints.txt README.md ./
+COPY platform_api ./platform_api
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install -c constraints.txt .
+
+# Runtime stage: the virtualenv, the contract and the gunicorn settings; a non-root user.
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --create-home --home-dir /app platform
+COPY --from=build /opt/venv /opt/venv
+COPY openapi.yaml /app/openapi.yaml
+COPY config/gunicorn.conf.py /app/gunicorn.conf.py
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PLATFORM_ENV=production \
+    PLATFORM_OPENAPI_PATH=/app/openapi.yaml \
+    PLATFORM_INSTANCE_PATH=/app/instance \
+    PLATFORM_BIND=0.0.0.0:8000
+WORKDIR /app
+USER platform
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
+# Migrate, then serve. SECRET_KEY, DATABASE_URL and PLATFORM_ISSUER (https) must be provided.
+CMD ["sh", "-c", "platform-admin db upgrade && exec gunicorn -c /app/gunicorn.conf.py"]
