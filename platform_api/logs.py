@@ -40,6 +40,9 @@ def configure_logging(app, settings) -> None:
         handler._platform = True
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    # Authlib logs whole token responses at DEBUG ("Issue token {...}"): never let that through,
+    # whatever level the root logger is set to.
+    logging.getLogger("authlib").setLevel(logging.INFO)
     logger.propagate = settings.env == "test"
     access = logging.getLogger("platform_api.access")
 

@@ -1,0 +1,68 @@
+import os
+import stat
+
+import pytest
+
+from platform_api import create_app
+from platform_api.config import ConfigError, load_settings
+
+
+def test_defaults(tmp_path):
+    s = load_settings({"instance_path": str(tmp_path)}, environ={})
+    assert s.database_url == f"sqlite:///{tmp_path / 'platform.sqlite3'}"
+    assert s.issuer == "http://127.0.0.1:8000"
+    assert s.access_token_ttl == 3600
+    assert s.refresh_token_ttl == 30 * 24 * 3600
+    assert s.home_country == "CN"
+
+
+def test_environment_is_read(tmp_path):
+    env = {
+        "DATABASE_URL": "postgresql+psycopg://u@h/db",
+        "PLATFORM_ISSUER": "https://api.example.org/",
+        "PLATFORM_ACCESS_TOKEN_TTL": "120",
+        "PLATFORM_RATE_LIMIT": "5/second",
+        "PLATFORM_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SECRET_KEY": "k" * 40,
+    }
+    s = load_settings({"instance_path": str(tmp_path)}, environ=env)
+    assert s.database_url == env["DATABASE_URL"]
+    assert s.issuer == "https://api.example.org"
+    assert s.access_token_ttl == 120
+    assert s.rate_limit == "5/second"
+    assert s.redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_development_secret_is_generated_once_and_private(tmp_path):
+    first = load_settings({"instance_path": str(tmp_path)}, environ={}).secret_key
+    second = load_settings({"instance_path": str(tmp_path)}, environ={}).secret_key
+    assert first == second and len(first) >= 32
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"PLATFORM_ENV": "production"}, "SECRET_KEY is required"),
+        ({"PLATFORM_ENV": "production", "SECRET_KEY": "k" * 40}, "https"),
+        ({"SECRET_KEY": "short"}, "at least 32"),
+        ({"DATABASE_URL": "postgres://u@h/db"}, "psycopg"),
+        ({"PLATFORM_ACCESS_TOKEN_TTL": "soon"}, "whole number"),
+        ({"PLATFORM_ACCESS_TOKEN_TTL": "-5"}, "positive"),
+        ({"PLATFORM_RATE_LIMIT": "lots"}, "600/minute"),
+        ({"PLATFORM_ISSUER": "ftp://x"}, "http"),
+        ({"PLATFORM_ENV": "staging"}, "PLATFORM_ENV"),
+    ],
+)
+def test_bad_settings_refuse_to_start(tmp_path, env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings({"instance_path": str(tmp_path)}, environ=env)
+
+
+def test_production_app_is_never_in_debug(tmp_path):
+    os.environ.pop("DATABASE_URL", None) if False else None
+    app = create_app({"instance_path": str(tmp_path), "env": "production", "secret_key": "k" * 40,
+                      "issuer": "https://api.example.org", "database_url": f"sqlite:///{tmp_path}/x.sqlite3"})
+    assert app.debug is False
+    assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -1,0 +1,65 @@
+import logging
+
+import pytest
+from sqlalchemy import text
+
+from platform_api.db import get_db
+from tests.factories.oauth import ClientFactory, make_client, make_token
+
+
+def test_sqlite_has_foreign_keys_and_wal(connection, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_foreign_keys_are_enforced(db_session):
+    from sqlalchemy.exc import IntegrityError
+
+    from platform_api.accounts.models import User
+
+    db_session.add(User(member_id="00000000-0000-4000-8000-000000000000", email="ghost@x.example", password_hash="x"))
+    with pytest.raises(IntegrityError):
+        db_session.flush()
+    db_session.rollback()
+
+
+def _unreachable_app(settings_overrides):
+    from platform_api import create_app
+
+    return create_app({**settings_overrides, "database_url": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
+
+
+def test_readyz_is_503_when_the_database_is_down(settings_overrides):
+    c = _unreachable_app(settings_overrides).test_client()
+    assert c.get("/healthz").status_code == 200
+    resp = c.get("/readyz")
+    assert resp.status_code == 503
+    assert resp.mimetype == "application/problem+json"
+
+
+def test_api_is_503_problem_not_500_when_the_database_is_down(settings_overrides):
+    c = _unreachable_app(settings_overrides).test_client()
+    resp = c.get("/v1/me", headers={"Authorization": "Bearer whatever"})
+    assert resp.status_code == 503
+    assert resp.headers["Retry-After"]
+    body = resp.get_data(as_text=True)
+    assert "psycopg" not in body and "127.0.0.1:1" not in body
+    token = c.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"})
+    assert token.status_code == 503
+
+
+def test_no_token_or_secret_reaches_the_logs(client, caplog):
+    import base64
+
+    caplog.set_level(logging.DEBUG)
+    oc, secret = make_client()
+    basic = base64.b64encode(f"{oc.client_id}:{secret}".encode()).decode()
+    access = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}).json["access_token"]
+    client.get("/v1/me", headers={"Authorization": f"Bearer {access}"})
+    client.get("/v1/me", headers={"Authorization": "Bearer not-a-real-token"})
+    text_of_logs = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
+    assert caplog.records, "expected request logs"
+    for needle in (secret, access, basic, "not-a-real-token"):
+        assert needle not in text_of_logs, needle[:6]
