@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from contextvars import ContextVar
 from datetime import datetime, timezone
@@ -33,6 +34,18 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_id(value) -> bool:
+    """Whether `value` has the shape of our IDs; anything else cannot name a row.
+
+    Checked before any lookup, so that hostile path segments (NUL bytes, which PostgreSQL
+    refuses outright, or megabytes of text) end as a plain 404 without reaching the database.
+    """
+    return isinstance(value, str) and _ID.match(value) is not None
 
 
 class UTCDateTime(TypeDecorator):

@@ -31,7 +31,8 @@ def password_problem(password: str) -> str | None:
 
 def get_by_email(*, session: Session, email: str) -> User | None:
     """The user with this e-mail (any case), or None."""
-    if not isinstance(email, str) or not email.strip():
+    # PostgreSQL refuses NUL in text parameters outright: such an address cannot exist anyway.
+    if not isinstance(email, str) or not email.strip() or "\x00" in email:
         return None
     return session.scalars(select(User).where(User.email == normalize_email(email))).first()
 

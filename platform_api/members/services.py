@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..db import is_id
 from ..errors import ApiError, Conflict, NotFound
 from .models import Member
 
@@ -19,7 +20,7 @@ TRANSITIONS = {
 
 def get(*, session: Session, member_id: str) -> Member | None:
     """The member with this ID, in any status, or None."""
-    if not isinstance(member_id, str) or len(member_id) > 36:
+    if not is_id(member_id):
         return None
     return session.get(Member, member_id)
 

@@ -26,6 +26,7 @@ from ..config import DEFAULT_SCOPES
 from ..db import new_id, session, utcnow
 from ..security import new_secret, secret_hash
 from .models import AuthorizationCode, OAuthClient, Token
+from .services import get_client_by_client_id
 
 ALL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 SECRET_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
@@ -40,9 +41,7 @@ def _settings():
 
 def query_client(client_id: str) -> OAuthClient | None:
     """A client that may act now: not revoked, and its member active."""
-    if not isinstance(client_id, str) or len(client_id) > 64:
-        return None
-    client = session().scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).first()
+    client = get_client_by_client_id(session=session(), client_id=client_id)
     if client is None or not client.usable:
         return None
     return client

@@ -1,0 +1,288 @@
+"""platform-admin members: add, import, review and change the status of member institutions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..accounts import services as accounts
+from ..api.schemas import Text
+from ..audit.services import record
+from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, note, pass_admin, table
+from ..oauth import services as oauth
+from . import services
+from .models import KINDS, STATUSES, Member
+from .schemas import MemberCreateSchema, admin_view
+
+CSV_REQUIRED = ("name", "kind", "country")
+CSV_OPTIONAL = ("email", "website")
+
+
+@click.group(cls=AdminGroup)
+def members() -> None:
+    """Member institutions and their status."""
+
+
+def get_member(session: Session, member_id: str) -> Member:
+    """The member with this ID, or exit 1 saying there is none."""
+    member = services.get(session=session, member_id=member_id)
+    if member is None:
+        raise AdminError(f"No member with ID {member_id!r}.")
+    return member
+
+
+def _reason(_ctx, _param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return Text(max_length=1000).deserialize(value).strip()
+    except ValidationError as exc:
+        raise click.BadParameter(" ".join(exc.messages)) from None
+
+
+def _plain(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _summary(member: Member) -> str:
+    return f"{member.id} ({member.name}), status {member.status}"
+
+
+@members.command("add")
+@click.option("--name", required=True, help="The institution's name, as it presents itself.")
+@click.option("--kind", required=True, help=f"One of: {', '.join(KINDS)}.")
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, upper case (CN, DE, US...).")
+@click.option("--email", default=None, help="The institution's contact e-mail.")
+@click.option("--website", default=None, help="Absolute http(s) URL.")
+@json_option
+@pass_admin
+def add(admin: AdminContext, name, kind, country, email, website, as_json: bool) -> None:
+    """Add a member institution (status pending)."""
+    given = {"name": name, "kind": kind, "country": country, "email": email, "website": website}
+    data = MemberCreateSchema().load({k: v for k, v in given.items() if v is not None})
+    with admin.transaction() as session:
+        member = services.create(session=session, **data)
+        record(session=session, action="members.add", target_type="member", target_id=member.id,
+               details={"name": member.name, "kind": member.kind, "country": member.country})
+        view = admin_view(member, admin.settings.home_country)
+    emit(as_json, view, f"Added member {member.id} ({member.name}), status pending")
+
+
+def _change_status(admin: AdminContext, member_id: str, action: str, reason: str | None, as_json: bool) -> None:
+    with admin.transaction() as session:
+        member = get_member(session, member_id)
+        before = member.status
+        services.transition(session=session, member=member, action=action, reason=reason)
+        effects: dict[str, int] = {}
+        if action in ("suspend", "terminate"):
+            # The bearer check already refuses tokens of an inactive member; revoking them
+            # means reinstatement does not bring old tokens back to life.
+            effects["revoked_tokens"] = oauth.revoke_member_tokens(session=session, member_id=member.id)
+        if action == "terminate":
+            effects["revoked_clients"] = oauth.revoke_member_clients(session=session, member_id=member.id)
+            effects["disabled_users"] = accounts.disable_member_users(session=session, member_id=member.id)
+        record(session=session, action=f"members.{action}", target_type="member", target_id=member.id,
+               details={"from": before, "to": member.status, "reason": reason, **effects})
+        view = {**admin_view(member, admin.settings.home_country), **effects}
+    past = {"approve": "Approved", "suspend": "Suspended", "reinstate": "Reinstated", "terminate": "Terminated"}
+    text = f"{past[action]} member {_summary(member)}"
+    if effects:
+        text += "; " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in effects.items())
+    emit(as_json, view, text)
+
+
+@members.command("approve")
+@click.argument("member_id", metavar="ID")
+@json_option
+@pass_admin
+def approve(admin: AdminContext, member_id: str, as_json: bool) -> None:
+    """Approve a pending member: it becomes active."""
+    _change_status(admin, member_id, "approve", None, as_json)
+
+
+@members.command("suspend")
+@click.argument("member_id", metavar="ID")
+@click.option("--reason", required=True, callback=_reason, help="Why (kept with the member and in the audit log).")
+@json_option
+@pass_admin
+def suspend(admin: AdminContext, member_id: str, reason: str, as_json: bool) -> None:
+    """Suspend an active member; revoke its tokens."""
+    _change_status(admin, member_id, "suspend", reason, as_json)
+
+
+@members.command("reinstate")
+@click.argument("member_id", metavar="ID")
+@json_option
+@pass_admin
+def reinstate(admin: AdminContext, member_id: str, as_json: bool) -> None:
+    """Make a suspended member active again."""
+    _change_status(admin, member_id, "reinstate", None, as_json)
+
+
+@members.command("terminate")
+@click.argument("member_id", metavar="ID")
+@click.option("--reason", required=True, callback=_reason, help="Why (kept with the member and in the audit log).")
+@json_option
+@pass_admin
+def terminate(admin: AdminContext, member_id: str, reason: str, as_json: bool) -> None:
+    """End a membership for good (revokes all access)."""
+    _change_status(admin, member_id, "terminate", reason, as_json)
+
+
+@members.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only members in this status.")
+@click.option("--kind", type=click.Choice(KINDS), help="Only members of this kind.")
+@json_option
+@pass_admin
+def list_members(admin: AdminContext, status: str | None, kind: str | None, as_json: bool) -> None:
+    """List members, newest first."""
+    with admin.transaction(write=False) as session:
+        rows = services.get_all(session=session, status=status, kind=kind)
+        views = [admin_view(m, admin.settings.home_country) for m in rows]
+    text = (table(("id", "name", "kind", "country", "status"),
+                  [(m.id, m.name, m.kind, m.country, m.status) for m in rows]) if rows else "No members.")
+    emit(as_json, views, text)
+
+
+@members.command("show")
+@click.argument("member_id", metavar="ID")
+@json_option
+@pass_admin
+def show(admin: AdminContext, member_id: str, as_json: bool) -> None:
+    """Show everything about one member."""
+    with admin.transaction(write=False) as session:
+        view = admin_view(get_member(session, member_id), admin.settings.home_country)
+    width = max(len(k) for k in view)
+    emit(as_json, view, "\n".join(f"{k.ljust(width)}  {_plain(v)}" for k, v in view.items()))
+
+
+# --- CSV import -----------------------------------------------------------------------------
+
+
+@dataclass
+class CsvRow:
+    line: int  # physical line where the record starts; the header is line 1
+    data: dict
+
+
+def read_csv(path: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
+    """Every record of a members CSV, validated: (valid rows, (line, 'field: message') errors)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AdminError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}).") from None
+    except OSError as exc:
+        raise AdminError(f"{path}: {exc.strerror}.") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise AdminError(f"{path}: line {start}: malformed CSV: {exc}.") from None
+        if any(c.strip() for c in cells):
+            records.append((start, cells))
+    expected = ",".join(CSV_REQUIRED + CSV_OPTIONAL)
+    if not records:
+        raise AdminError(f"{path}: the file is empty; expected a header line: {expected}.")
+    header_line, header = records[0][0], [c.strip().lower() for c in records[0][1]]
+    if header_line != 1:
+        raise AdminError(f"{path}: line {header_line}: the header must be on line 1.")
+    problems = []
+    unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        problems.append(f"repeated column(s) {', '.join(repeated)}")
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        problems.append(f"missing required column(s) {', '.join(missing)}")
+    if problems:
+        raise AdminError(f"{path}: line 1: bad header: {'; '.join(problems)}. "
+                         f"Expected: {expected} (email and website optional).")
+    if len(records) == 1:
+        raise AdminError(f"{path}: only a header, no members to import.")
+
+    schema = MemberCreateSchema()
+    rows, errors = [], []
+    for line, cells in records[1:]:
+        if len(cells) > len(header):
+            errors.append((line, f"expected {len(header)} columns, found {len(cells)}"))
+            continue
+        # An empty cell is an absent value: optional columns stay empty, required ones are missing.
+        raw = {col: cell.strip() for col, cell in zip(header, cells) if cell.strip()}
+        try:
+            rows.append(CsvRow(line, schema.load(raw)))
+        except ValidationError as exc:
+            for field, messages in exc.messages.items():
+                for message in messages if isinstance(messages, list) else [messages]:
+                    errors.append((line, f"{field}: {message}"))
+    return rows, errors
+
+
+def find_duplicates(session: Session, rows: list[CsvRow]) -> list[tuple[int, str]]:
+    """Rows naming the same institution (name and country, any case) as another row or a member."""
+    errors, seen = [], {}
+    countries = {r.data["country"] for r in rows}
+    existing = {
+        (name.strip().casefold(), country): member_id
+        for member_id, name, country in session.execute(
+            select(Member.id, Member.name, Member.country).where(Member.country.in_(countries))
+        )
+    }
+    for row in rows:
+        key = (row.data["name"].strip().casefold(), row.data["country"])
+        if key in seen:
+            errors.append((row.line, f"name: same name and country as line {seen[key]}"))
+        elif key in existing:
+            errors.append((row.line, f"name: a member with this name in {key[1]} exists already (ID {existing[key]})"))
+        seen.setdefault(key, row.line)
+    return errors
+
+
+@members.command("import", epilog="The CSV file is UTF-8 with a header on line 1: "
+                 "name,kind,country,email,website (email and website optional). "
+                 "Nothing is written unless every row is valid.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Only validate the file; write nothing.")
+@json_option
+@pass_admin
+def import_members(admin: AdminContext, file: str, dry_run: bool, as_json: bool) -> None:
+    """Add members from a CSV file: all rows or none."""
+    rows, errors = read_csv(file)
+    ids: list[str] = []
+    with admin.transaction(write=not dry_run) as session:
+        errors += find_duplicates(session, rows)
+        if errors:
+            for line, message in sorted(errors):
+                note(f"line {line}: {message}")
+            raise AdminError(f"{len(errors)} problem(s) in {file}; nothing was written.")
+        if not dry_run:
+            with click.progressbar(rows, label="Importing members", file=sys.stderr) as bar:
+                for row in bar:
+                    ids.append(services.create(session=session, **row.data).id)
+            record(session=session, action="members.import", target_type="member", target_id=None,
+                   details={"count": len(ids), "file": os.path.basename(file)})
+    if dry_run:
+        emit(as_json, {"valid": len(rows), "created": 0, "ids": [], "dry_run": True},
+             f"{len(rows)} rows valid, nothing written (dry run).")
+    else:
+        emit(as_json, {"created": len(ids), "ids": ids}, f"Imported {len(ids)} members (status pending) from {file}.")

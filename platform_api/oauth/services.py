@@ -1,0 +1,218 @@
+"""OAuth client registration, secret rotation and token revocation."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from marshmallow import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..api.schemas import Text
+from ..config import DEFAULT_SCOPES
+from ..db import utcnow
+from ..errors import Conflict, Unprocessable
+from ..members.models import Member
+from ..security import new_secret, secret_hash
+from .models import CLIENT_TYPES, GRANT_TYPES, OAuthClient, Token
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+MAX_REDIRECT_URI = 2048  # the length oauth_authorization_codes.redirect_uri can hold
+
+# Grants that exist in OAuth 2.0 but that this server will never offer (RFC 9700, OAuth 2.1).
+UNSUPPORTED_GRANTS = {
+    "implicit": "The implicit grant is not supported (it leaks tokens in URLs); "
+    "use authorization_code with PKCE.",
+    "password": "The password grant is not supported (it hands people's passwords to apps); "
+    "use authorization_code.",
+}
+
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def redirect_uri_problem(uri: str) -> str | None:
+    """Why a redirect URI may not be registered, or None if it may."""
+    if not isinstance(uri, str) or not uri:
+        return "Must not be empty."
+    if len(uri) > MAX_REDIRECT_URI:
+        return f"Must be at most {MAX_REDIRECT_URI} characters."
+    if _CONTROL_OR_SPACE.search(uri):
+        return "Must not contain spaces or control characters."
+    if "*" in uri:
+        return "Wildcards are not allowed; register each exact URI."
+    if "#" in uri:
+        return "Must not contain a fragment (#...)."
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return "Is not a valid URI."
+    if not parts.scheme or not parts.netloc:
+        return "Must be an absolute URI such as https://app.example/callback."
+    if "@" in parts.netloc:
+        return "Must not contain user information (user@host)."
+    if not parts.hostname:
+        return "Must name a host."
+    if parts.scheme == "https":
+        return None
+    if parts.scheme == "http":
+        if parts.hostname in LOOPBACK_HOSTS:
+            return None
+        return "http is allowed only on a loopback host (127.0.0.1, [::1], localhost); use https."
+    return "Must use https (or http on a loopback host)."
+
+
+def is_allowed_redirect_uri(uri: str) -> bool:
+    """Whether a redirect URI may be registered: absolute https, or http on loopback; no fragment."""
+    return redirect_uri_problem(uri) is None
+
+
+def _unique(values) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values or () if isinstance(v, str)))
+
+
+def check_registration(
+    *, name: str, client_type: str, grant_types: list[str], scopes: list[str], redirect_uris: list[str]
+) -> list[dict]:
+    """Every problem with a client registration, as pointer errors (empty when it is valid)."""
+    errors: list[dict] = []
+
+    def add(pointer: str, detail: str) -> None:
+        errors.append({"pointer": pointer, "detail": detail})
+
+    try:
+        Text(max_length=200).deserialize(name)
+    except ValidationError as exc:
+        for message in exc.messages:
+            add("/name", message)
+    if client_type not in CLIENT_TYPES:
+        add("/client_type", f"Must be one of: {', '.join(CLIENT_TYPES)}.")
+    if not grant_types:
+        add("/grant_types", "Give at least one grant.")
+    for grant in grant_types:
+        if grant in UNSUPPORTED_GRANTS:
+            add("/grant_types", UNSUPPORTED_GRANTS[grant])
+        elif grant not in GRANT_TYPES:
+            add("/grant_types", f"Unknown grant {grant!r}; must be one of: {', '.join(GRANT_TYPES)}.")
+    if client_type == "public" and "client_credentials" in grant_types:
+        add("/grant_types", "A public client cannot use client_credentials: it has no secret to authenticate with.")
+    if "refresh_token" in grant_types and "authorization_code" not in grant_types:
+        add("/grant_types", "refresh_token is only issued with authorization_code; add that grant.")
+    if "authorization_code" in grant_types and not redirect_uris:
+        add("/redirect_uris", "authorization_code needs at least one redirect URI.")
+    if redirect_uris and "authorization_code" not in grant_types:
+        add("/redirect_uris", "Redirect URIs are only used by authorization_code; remove them or add that grant.")
+    for i, uri in enumerate(redirect_uris):
+        problem = redirect_uri_problem(uri)
+        if problem:
+            add(f"/redirect_uris/{i}", f"{uri!r}: {problem}")
+    if not scopes:
+        add("/scopes", "Give at least one scope.")
+    for scope in scopes:
+        if scope not in DEFAULT_SCOPES:
+            add("/scopes", f"Unknown scope {scope!r}; must be among: {', '.join(DEFAULT_SCOPES)}.")
+    return errors
+
+
+def create_client(
+    *,
+    session: Session,
+    member: Member,
+    name: str,
+    client_type: str,
+    grant_types: list[str],
+    scopes: list[str],
+    redirect_uris: list[str] | None = None,
+) -> tuple[OAuthClient, str | None]:
+    """Register a client for an active member; returns it and its secret (confidential only)."""
+    grant_types, scopes, redirect_uris = _unique(grant_types), _unique(scopes), _unique(redirect_uris)
+    errors = check_registration(
+        name=name, client_type=client_type, grant_types=grant_types, scopes=scopes, redirect_uris=redirect_uris
+    )
+    if errors:
+        raise Unprocessable(errors)
+    if member.status != "active":
+        raise Conflict(f"Member {member.id} is {member.status}; only active members can have clients.")
+    secret = new_secret() if client_type == "confidential" else None
+    client = OAuthClient(
+        client_id="cl_" + new_secret(12),
+        member=member,
+        name=name.strip(),
+        client_type=client_type,
+        secret_hash=secret_hash(secret) if secret else None,
+        grant_types=grant_types,
+        scopes=scopes,
+        redirect_uris=redirect_uris,
+    )
+    session.add(client)
+    session.flush()
+    return client, secret
+
+
+def get_client_by_client_id(*, session: Session, client_id: str) -> OAuthClient | None:
+    """The client with this public client_id (revoked or not), or None."""
+    if not isinstance(client_id, str) or not client_id or len(client_id) > 64 or "\x00" in client_id:
+        return None
+    return session.scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).first()
+
+
+def get_all(*, session: Session, member_id: str | None = None) -> list[OAuthClient]:
+    """Every client, optionally of one member, oldest first."""
+    stmt = select(OAuthClient).order_by(OAuthClient.created_at, OAuthClient.client_id)
+    if member_id:
+        stmt = stmt.where(OAuthClient.member_id == member_id)
+    return list(session.scalars(stmt))
+
+
+def rotate_secret(*, session: Session, client: OAuthClient) -> str:
+    """Give a confidential client a new secret; the old one stops working at commit."""
+    if client.client_type != "confidential":
+        raise Conflict(f"Client {client.client_id} is public: it has no secret to rotate.")
+    if client.revoked_at is not None:
+        raise Conflict(f"Client {client.client_id} is revoked; register a new client instead.")
+    secret = new_secret()
+    client.secret_hash = secret_hash(secret)
+    client.secret_rotated_at = utcnow()
+    session.flush()
+    return secret
+
+
+def revoke_client(*, session: Session, client: OAuthClient) -> int:
+    """Revoke a client for good and every live token it holds; returns the tokens revoked."""
+    if client.revoked_at is not None:
+        raise Conflict(f"Client {client.client_id} is already revoked.")
+    client.revoked_at = utcnow()
+    session.flush()
+    return _revoke_tokens(session, Token.client_pk == client.id)
+
+
+def revoke_member_clients(*, session: Session, member_id: str) -> int:
+    """Revoke every live client of a member; returns how many."""
+    result = session.execute(
+        update(OAuthClient)
+        .where(OAuthClient.member_id == member_id, OAuthClient.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
+def revoke_member_tokens(*, session: Session, member_id: str) -> int:
+    """Revoke every live token issued to a member; returns how many."""
+    return _revoke_tokens(session, Token.member_id == member_id)
+
+
+def revoke_user_tokens(*, session: Session, user_id: str) -> int:
+    """Revoke every live token issued on behalf of one person; returns how many."""
+    return _revoke_tokens(session, Token.user_id == user_id)
+
+
+def _revoke_tokens(session: Session, condition) -> int:
+    result = session.execute(
+        update(Token)
+        .where(condition, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount

@@ -1,0 +1,34 @@
+"""Every command explains itself."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from platform_api.cli import main
+
+COMMANDS = [
+    ("db", "upgrade"), ("db", "current"),
+    ("members", "add"), ("members", "import"), ("members", "approve"), ("members", "suspend"),
+    ("members", "reinstate"), ("members", "terminate"), ("members", "list"), ("members", "show"),
+    ("users", "add"), ("users", "disable"), ("users", "list"),
+    ("clients", "add"), ("clients", "rotate-secret"), ("clients", "revoke"), ("clients", "list"),
+    ("audit", "list"),
+]
+
+
+def test_the_command_tree_is_complete():
+    ctx = click.Context(main)
+    found = set()
+    for group in main.list_commands(ctx):
+        sub = main.get_command(ctx, group)
+        found |= {(group, name) for name in sub.list_commands(ctx)}
+    assert found == set(COMMANDS)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_help_and_json_flag(cli, path):
+    result = cli.ok(*path, "--help")
+    assert result.stdout.startswith(f"Usage: platform-admin {' '.join(path)}")
+    assert len(result.stdout.splitlines()) > 4
+    assert "--json" in result.stdout
