@@ -177,3 +177,32 @@ def test_bad_idempotency_key_is_400(idem_app):
     c = idem_app.test_client()
     _t, value = make_token(ClientFactory())
     assert c.post("/v1/_test/events", json={}, headers={**auth(value), "Idempotency-Key": "x" * 256}).status_code == 400
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_workers_share_rate_limit_counters_through_redis(make_app):
+    import uuid
+
+    url = "redis://127.0.0.1:6379/15"
+    worker_a = make_app(rate_limit="4/minute", redis_url=url).test_client()
+    worker_b = make_app(rate_limit="4/minute", redis_url=url).test_client()
+    client_row = ClientFactory(client_id="cl_" + uuid.uuid4().hex[:12])
+    _t, value = make_token(client_row)
+    codes = [w.get("/v1/me", headers=auth(value)).status_code for w in (worker_a, worker_b, worker_a, worker_b, worker_a)]
+    assert codes == [200, 200, 200, 200, 429]
+
+
+def test_rate_limiter_outage_does_not_take_the_api_down(make_app):
+    app = make_app(rate_limit="4/minute", redis_url="redis://127.0.0.1:1/0")
+    _t, value = make_token(ClientFactory())
+    assert app.test_client().get("/v1/me", headers=auth(value)).status_code == 200
