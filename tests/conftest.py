@@ -87,6 +87,21 @@ def db_session(app, connection):
 
 
 @pytest.fixture(autouse=True)
+def _contract(app):
+    """Fail the test if any response it caused, from any checked app, does not match openapi.yaml."""
+    from .contract import drain_failures
+
+    drain_failures()
+    yield
+    found = drain_failures()
+    if found:
+        pytest.fail(
+            "responses that break the contract (openapi.yaml):\n" + "\n".join(f"- {f}" for f in found),
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
 def _fresh_limits(app):
     app.extensions["platform_ratelimit"].reset()
     yield

@@ -1,14 +1,15 @@
-"""Health and readiness probes, the OpenAPI document and its offline docs page."""
+"""Health and readiness probes, the OpenAPI document, its offline docs page and problem pages."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from ..db import session
-from ..errors import ServiceUnavailable
+from ..errors import ApiError, ServiceUnavailable
+from . import docs
+from .markdown import render
+from .problems import problem_page, problem_pages
 
 bp = Blueprint("site", __name__)
 
@@ -29,7 +30,32 @@ def readyz():
     return jsonify({"status": "ready", "database": "ok"})
 
 
+def _contract() -> tuple[bytes, docs.Docs]:
+    """openapi.yaml and its docs model, read once per process."""
+    cached = current_app.extensions.get("platform_openapi")
+    if cached is None:
+        cached = docs.load(current_app.config["PLATFORM"].openapi_path)
+        current_app.extensions["platform_openapi"] = cached
+    return cached
+
+
 @bp.get("/openapi.yaml")
 def openapi_document():
-    path = Path(current_app.config["PLATFORM"].openapi_path)
-    return Response(path.read_bytes(), mimetype="application/yaml")
+    return Response(_contract()[0], mimetype="application/yaml")
+
+
+@bp.get("/docs")
+def docs_page():
+    html = current_app.extensions.get("platform_docs_html")
+    if html is None:  # nothing on the page depends on the request: render it once
+        html = render_template("docs.html", docs=_contract()[1], problems=problem_pages(), markdown=render)
+        current_app.extensions["platform_docs_html"] = html
+    return html
+
+
+@bp.get("/problems/<slug>")
+def problem_type(slug: str):
+    page = problem_page(slug)
+    if page is None:
+        raise ApiError("There is no problem type with this name.", status=404, slug="not-found")
+    return render_template("problem.html", problem=page, markdown=render)
