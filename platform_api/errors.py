@@ -52,6 +52,10 @@ _STATUS_SLUG = {
 }
 
 
+# Endpoints that serve people in a browser: their errors are HTML pages, not problem+json.
+HTML_ENDPOINTS: set[str] = set()
+
+
 class ApiError(Exception):
     """A domain or protocol error with everything needed to render its problem."""
 
@@ -183,6 +187,8 @@ def problem_response(
     extra: dict | None = None,
 ) -> Response:
     slug = slug or _STATUS_SLUG.get(status, "bad-request" if status < 500 else "internal-error")
+    if request and request.endpoint in HTML_ENDPOINTS:
+        return _html_error(status, detail, headers)
     body = {
         "type": f"/problems/{slug}",
         "title": PROBLEM_TYPES.get(slug, "Error"),
@@ -195,6 +201,15 @@ def problem_response(
     if extra:
         body.update(extra)
     resp = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def _html_error(status: int, detail: str, headers: dict | None) -> Response:
+    from flask import render_template
+
+    resp = Response(render_template("error.html", message=detail, status=status), status=status, mimetype="text/html")
     for key, value in (headers or {}).items():
         resp.headers[key] = value
     return resp

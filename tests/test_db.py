@@ -63,3 +63,11 @@ def test_no_token_or_secret_reaches_the_logs(client, caplog):
     assert caplog.records, "expected request logs"
     for needle in (secret, access, basic, "not-a-real-token"):
         assert needle not in text_of_logs, needle[:6]
+
+
+def test_sign_in_page_shows_html_when_the_database_is_down(settings_overrides):
+    c = _unreachable_app(settings_overrides).test_client()
+    resp = c.get("/oauth/authorize?response_type=code&client_id=x")
+    assert resp.status_code == 503
+    assert resp.mimetype == "text/html"
+    assert "unavailable" in resp.get_data(as_text=True)

@@ -23,7 +23,7 @@ def init_app(app, settings) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(12)
         length = request.content_length
-        if length is not None and length > settings.max_body_bytes:
+        if request.method in ("POST", "PUT", "PATCH") and length is not None and length > settings.max_body_bytes:
             raise ApiError(
                 f"The request body is larger than {settings.max_body_bytes} bytes.", status=413, slug="payload-too-large"
             )

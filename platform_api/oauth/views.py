@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InsecureTransportError
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask import session as cookie
 
@@ -14,11 +15,12 @@ from ..accounts import services as accounts
 from ..accounts.models import User
 from ..api.ratelimit import limiter
 from ..db import session, transactional, utcnow
-from ..errors import RateLimited
+from ..errors import HTML_ENDPOINTS, RateLimited
 from .scopes import SCOPE_DESCRIPTIONS
 from .server import metadata
 
 bp = Blueprint("oauth", __name__)
+HTML_ENDPOINTS.add("oauth.authorize")
 
 SIGN_IN_MAX_AGE = timedelta(hours=1)
 
@@ -31,8 +33,17 @@ def _settings():
     return current_app.config["PLATFORM"]
 
 
-def _throttle(*key: str) -> None:
-    limiter().check(_settings().rate_limit, "oauth", request.remote_addr or "-", *key)
+def _throttle() -> None:
+    """Per address and claimed client, so clients sharing an address keep separate budgets."""
+    claimed = (request.authorization.username if request.authorization else None) or request.form.get("client_id") or "-"
+    limiter().check(_settings().rate_limit, "oauth", request.remote_addr or "-", claimed[:64])
+
+
+@bp.errorhandler(InsecureTransportError)
+def _insecure_transport(_error):
+    # Authlib refuses plain http except on loopback. Behind a TLS proxy, list the proxy in
+    # FORWARDED_ALLOW_IPS so that gunicorn takes the scheme from X-Forwarded-Proto.
+    return jsonify({"error": "invalid_request", "error_description": "OAuth requests must use HTTPS."}), 400
 
 
 @bp.get("/.well-known/oauth-authorization-server")

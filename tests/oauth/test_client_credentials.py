@@ -144,3 +144,20 @@ def test_access_token_ttl_follows_settings(make_app):
     oc, secret = make_client()
     resp = c.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(oc.client_id, secret))
     assert resp.json["expires_in"] == 120
+
+
+def test_plain_http_off_loopback_is_refused_not_500(client):
+    oc, secret = make_client()
+    resp = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(oc.client_id, secret),
+                       base_url="http://api.example.com")
+    assert resp.status_code == 400
+    assert resp.json["error"] == "invalid_request"
+
+
+def test_clients_behind_one_address_have_separate_token_budgets(make_app):
+    c = make_app(rate_limit="2/minute").test_client()
+    a, a_secret = make_client()
+    b, b_secret = make_client()
+    grant = {"grant_type": "client_credentials"}
+    assert [c.post("/oauth/token", data=grant, headers=basic(a.client_id, a_secret)).status_code for _ in range(3)] == [200, 200, 429]
+    assert c.post("/oauth/token", data=grant, headers=basic(b.client_id, b_secret)).status_code == 200
