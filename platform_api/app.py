@@ -51,7 +51,9 @@ def _register_blueprints(app: Flask) -> None:
     from .members.views import bp as members_bp
     from .oauth.views import bp as oauth_bp
     from .site.views import bp as site_bp
+    from .technologies.views import bp as technologies_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(oauth_bp)
     app.register_blueprint(members_bp)
+    app.register_blueprint(technologies_bp)

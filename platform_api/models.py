@@ -7,3 +7,4 @@ def import_all() -> None:
     from .audit import models as _audit  # noqa: F401
     from .members import models as _members  # noqa: F401
     from .oauth import models as _oauth  # noqa: F401
+    from .technologies import models as _technologies  # noqa: F401

@@ -25,17 +25,24 @@ def _binding(caller: str, filters: dict) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
-def decode_cursor(cursor: str, caller: str, filters: dict) -> tuple[datetime, str]:
+def _decode(cursor: str, caller: str, filters: dict, key: str):
     try:
         payload = _serializer().loads(cursor)
         if payload.get("b") != _binding(caller, filters):
             raise ValueError("cursor made for another caller or query")
-        created, ident = payload["k"]
-        return datetime.fromisoformat(created), str(ident)
+        return payload[key]
     except (BadSignature, ValueError, KeyError, TypeError, AttributeError):
         raise InvalidParameter(
             "cursor", "This cursor is invalid here: use the next_cursor of the previous page of the same query."
         ) from None
+
+
+def decode_cursor(cursor: str, caller: str, filters: dict) -> tuple[datetime, str]:
+    try:
+        created, ident = _decode(cursor, caller, filters, "k")
+        return datetime.fromisoformat(created), str(ident)
+    except (ValueError, TypeError):
+        raise InvalidParameter("cursor", "This cursor is invalid here.") from None
 
 
 def encode_cursor(created: datetime, ident: str, caller: str, filters: dict) -> str:
@@ -65,3 +72,22 @@ def page_response(data: list, next_cursor: str | None):
         args["cursor"] = next_cursor
         resp.headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
     return resp
+
+
+MAX_OFFSET = 10_000
+
+
+def paginate_ranked(session: Session, stmt, *, params: dict, caller: str):
+    """Pages of an already ordered statement (ranked search), by position; rows are tuples."""
+    limit = params["limit"]
+    offset = 0
+    if params.get("cursor"):
+        offset = _decode(params["cursor"], caller, params, "o")
+        if not isinstance(offset, int) or not 0 < offset <= MAX_OFFSET:
+            raise InvalidParameter("cursor", "This cursor is invalid here.")
+    rows = list(session.execute(stmt.offset(offset).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit and offset + limit <= MAX_OFFSET:
+        rows = rows[:limit]
+        next_cursor = _serializer().dumps({"o": offset + limit, "b": _binding(caller, params)})
+    return rows[:limit], next_cursor

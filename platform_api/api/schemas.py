@@ -148,3 +148,47 @@ def rfc3339(value) -> str | None:
     from datetime import timezone
 
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_AMOUNT = re.compile(r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$")
+
+
+def is_currency(value: str) -> bool:
+    return isinstance(value, str) and len(value) == 3 and value.isupper() and pycountry.currencies.get(alpha_3=value) is not None
+
+
+class Money(fields.Field):
+    """{"amount": "1250000.00", "currency": "EUR"}: a decimal string (never a float) and ISO 4217."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from decimal import Decimal
+
+        if not isinstance(value, dict):
+            raise ValidationError('Must be an object such as {"amount": "1500000.00", "currency": "CNY"}.')
+        errors = {}
+        unknown = set(value) - {"amount", "currency"}
+        for key in unknown:
+            errors[key] = ["Unknown field."]
+        amount, currency = value.get("amount"), value.get("currency")
+        if amount is None:
+            errors["amount"] = ["Missing data for required field."]
+        elif not isinstance(amount, str) or not _AMOUNT.match(amount):
+            errors["amount"] = ['Must be a decimal string with at most 2 decimals, such as "1500000.00" (not a number).']
+        elif Decimal(amount) <= 0:
+            errors["amount"] = ["Must be greater than zero."]
+        if currency is None:
+            errors["currency"] = ["Missing data for required field."]
+        elif not is_currency(currency):
+            errors["currency"] = ["Must be an ISO 4217 currency code such as CNY, EUR or USD."]
+        if errors:
+            raise ValidationError(errors)
+        return {"amount": Decimal(amount), "currency": currency}
+
+
+def money_view(amount, currency) -> dict | None:
+    if amount is None:
+        return None
+    return {"amount": f"{amount:.2f}", "currency": currency}

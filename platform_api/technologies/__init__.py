@@ -1,0 +1,1 @@
+"""Technology listings: what members offer, its review, and search."""

@@ -1,0 +1,195 @@
+"""Technology listings: the lifecycle, who may see what, search and filters, review."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, delete, desc, or_, select
+from sqlalchemy.orm import Session
+
+from ..db import is_id, utcnow
+from ..errors import ApiError, Conflict, NotFound
+from ..members.models import Member
+from . import search
+from .models import Technology, TechnologyOffice, deal_mask
+from .schemas import ACTIONS_BY_STATUS
+
+# action -> (states it may start from, state it leads to); review actions are the admins'.
+TRANSITIONS = {
+    "submit": (("draft",), "submitted"),
+    "withdraw": (("published",), "withdrawn"),
+    "approve": (("submitted",), "published"),
+    "reject": (("submitted",), "rejected"),
+    "transact": (("published",), "transacted"),
+}
+EDITABLE = ("draft", "rejected")
+
+
+def get(*, session: Session, technology_id: str) -> Technology | None:
+    """The listing with this ID, in any status, or None."""
+    if not is_id(technology_id):
+        return None
+    return session.get(Technology, technology_id)
+
+
+def visible_to(tech: Technology, member_id: str | None) -> bool:
+    return tech.status == "published" or (member_id is not None and tech.owner_id == member_id)
+
+
+def get_visible(*, session: Session, technology_id: str, member_id: str) -> Technology:
+    """A listing the member may see (published, or its own); 404 as for a missing ID otherwise."""
+    tech = get(session=session, technology_id=technology_id)
+    if tech is None or not visible_to(tech, member_id):
+        raise NotFound("technology")
+    return tech
+
+
+def get_own(*, session: Session, technology_id: str, member_id: str) -> Technology:
+    """A listing the member may change: its own; others' visible ones are 403, the rest 404."""
+    tech = get_visible(session=session, technology_id=technology_id, member_id=member_id)
+    if tech.owner_id != member_id:
+        raise ApiError("Only the owner of a listing may change it.", status=403, slug="forbidden")
+    return tech
+
+
+def _apply(tech: Technology, data: dict) -> None:
+    for key in ("title", "summary", "keywords", "field", "ipc", "trl", "origin_country", "countries_available"):
+        if key in data:
+            setattr(tech, key, data[key])
+    if "deal_types" in data:
+        tech.deal_types = data["deal_types"]
+        tech.deal_mask = deal_mask(data["deal_types"])
+    if "asking_price" in data:
+        price = data["asking_price"]
+        tech.price_amount = price["amount"] if price else None
+        tech.price_currency = price["currency"] if price else None
+    if "ip_rights" in data:
+        tech.ip_rights = [
+            {
+                **right,
+                "filed_on": right["filed_on"].isoformat() if right.get("filed_on") else None,
+                "expires_on": right["expires_on"].isoformat() if right.get("expires_on") else None,
+            }
+            for right in data["ip_rights"]
+        ]
+
+
+def _sync_offices(session: Session, tech: Technology) -> None:
+    session.execute(delete(TechnologyOffice).where(TechnologyOffice.technology_id == tech.id))
+    for office in sorted({r["office"] for r in tech.ip_rights or []}):
+        session.add(TechnologyOffice(technology_id=tech.id, office=office))
+
+
+def create(*, session: Session, owner: Member, data: dict, client_id: str | None = None) -> Technology:
+    """A new draft owned by `owner`."""
+    tech = Technology(owner_id=owner.id, owner=owner, status="draft", created_by_client_id=client_id,
+                      keywords=[], ipc=[], ip_rights=[], countries_available=[])
+    _apply(tech, data)
+    session.add(tech)
+    session.flush()
+    _sync_offices(session, tech)
+    search.index(session, tech)
+    session.flush()
+    return tech
+
+
+def conflict(tech: Technology, action: str) -> Conflict:
+    allowed = ACTIONS_BY_STATUS[tech.status]
+    return Conflict(
+        f"Cannot {action} a listing in status '{tech.status}'"
+        + (f"; allowed now: {', '.join(allowed)}." if allowed else "; no action is allowed in this status."),
+        extra={"allowed_actions": allowed},
+    )
+
+
+def update(*, session: Session, tech: Technology, data: dict) -> Technology:
+    """Apply a validated patch; editing a rejected listing returns it to draft."""
+    if tech.status not in EDITABLE:
+        raise conflict(tech, "update")
+    _apply(tech, data)
+    if tech.status == "rejected":
+        tech.status = "draft"
+    session.flush()
+    if "ip_rights" in data:
+        _sync_offices(session, tech)
+    search.index(session, tech)
+    session.flush()
+    return tech
+
+
+def remove(*, session: Session, tech: Technology) -> None:
+    """Delete a draft for good."""
+    if tech.status != "draft":
+        raise conflict(tech, "delete")
+    search.remove(session, tech.id)
+    session.delete(tech)
+    session.flush()
+
+
+def transition(*, session: Session, tech: Technology, action: str, note: str | None = None) -> Technology:
+    """Move a listing through its lifecycle; 409 naming the allowed actions when the state forbids it."""
+    sources, target = TRANSITIONS[action]
+    if tech.status not in sources:
+        raise conflict(tech, action)
+    tech.status = target
+    now = utcnow()
+    if action == "submit":
+        tech.submitted_at = now
+    elif action == "approve":
+        tech.published_at = now
+        tech.review_note = note
+    elif action == "reject":
+        tech.review_note = note
+    session.flush()
+    return tech
+
+
+def review_queue(*, session: Session) -> list[Technology]:
+    """Submitted listings, oldest submission first."""
+    stmt = select(Technology).where(Technology.status == "submitted").order_by(Technology.submitted_at, Technology.id)
+    return list(session.scalars(stmt))
+
+
+def list_query(session: Session, *, member_id: str, params: dict):
+    """The listing search: (statement, kind of ordering) for the caller and filters."""
+    own = Technology.owner_id == member_id
+    if params.get("mine") or params.get("status"):
+        stmt = select(Technology).where(own)
+        if params.get("status"):
+            stmt = stmt.where(Technology.status == params["status"])
+    else:
+        stmt = select(Technology).where(or_(Technology.status == "published", own))
+    if params.get("field"):
+        stmt = stmt.where(Technology.field == params["field"])
+    if params.get("trl_min"):
+        stmt = stmt.where(Technology.trl >= params["trl_min"])
+    if params.get("trl_max"):
+        stmt = stmt.where(Technology.trl <= params["trl_max"])
+    if params.get("deal_type"):
+        bit = deal_mask([params["deal_type"]])
+        stmt = stmt.where(Technology.deal_mask.op("&")(bit) != 0)
+    if params.get("office"):
+        stmt = stmt.where(
+            Technology.id.in_(select(TechnologyOffice.technology_id).where(TechnologyOffice.office == params["office"]))
+        )
+    if params.get("country"):
+        stmt = stmt.where(Technology.origin_country == params["country"])
+    if params.get("owner"):
+        stmt = stmt.where(Technology.owner_id == params["owner"])
+    if params.get("price_max"):
+        from decimal import Decimal
+
+        stmt = stmt.where(
+            and_(Technology.price_currency == params["currency"], Technology.price_amount <= Decimal(params["price_max"]))
+        )
+    score = None
+    if params.get("q"):
+        match = search.matches(session, params["q"])
+        if match is None:
+            return stmt.where(False), None
+        stmt = stmt.join(match, match.c.technology_id == Technology.id)
+        score = match.c.score
+    return stmt, score
+
+
+def by_relevance(stmt, score):
+    """Best match first, then newest; rows are (Technology, score)."""
+    return stmt.add_columns(score).order_by(desc(score), Technology.created_at.desc(), Technology.id.desc())

@@ -1,0 +1,100 @@
+"""/v1/technologies: listings, their lifecycle actions and the search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, url_for
+
+from ..api.body import json_body, load, query
+from ..api.endpoint import endpoint
+from ..api.etag import require_if_match, with_etag
+from ..api.pagination import page_response, paginate, paginate_ranked
+from ..db import session
+from ..oauth.bearer import current_principal
+from . import services
+from .models import Technology
+from .schemas import TechnologyCreateSchema, TechnologyListQuery, TechnologyPatchSchema, technology_view
+
+bp = Blueprint("technologies", __name__, url_prefix="/v1")
+
+
+def _view(tech: Technology) -> dict:
+    return technology_view(
+        tech, viewer_id=current_principal().member_id, home_country=current_app.config["PLATFORM"].home_country
+    )
+
+
+def _one(tech: Technology, status: int = 200):
+    resp = with_etag(jsonify(_view(tech)), tech)
+    resp.status_code = status
+    return resp
+
+
+@bp.get("/technologies")
+@endpoint("technologies:read")
+def list_technologies():
+    params = query(TechnologyListQuery())
+    p = current_principal()
+    stmt, score = services.list_query(session(), member_id=p.member_id, params=params)
+    if score is not None and params.get("sort") != "newest":
+        rows, cursor = paginate_ranked(session(), services.by_relevance(stmt, score), params=params, caller=p.client.id)
+        items = [row[0] for row in rows]
+    else:
+        items, cursor = paginate(
+            session(), stmt, created_col=Technology.created_at, id_col=Technology.id, params=params, caller=p.client.id
+        )
+    return page_response([_view(t) for t in items], cursor)
+
+
+@bp.post("/technologies")
+@endpoint("technologies:write", idempotent=True)
+def create_technology():
+    data = load(TechnologyCreateSchema(), json_body())
+    p = current_principal()
+    tech = services.create(session=session(), owner=p.member, data=data, client_id=p.client.client_id)
+    resp = _one(tech, 201)
+    resp.headers["Location"] = url_for("technologies.get_technology", technology_id=tech.id)
+    return resp
+
+
+@bp.get("/technologies/<technology_id>")
+@endpoint("technologies:read")
+def get_technology(technology_id: str):
+    tech = services.get_visible(session=session(), technology_id=technology_id, member_id=current_principal().member_id)
+    return _one(tech)
+
+
+@bp.patch("/technologies/<technology_id>")
+@endpoint("technologies:write")
+def patch_technology(technology_id: str):
+    tech = services.get_own(session=session(), technology_id=technology_id, member_id=current_principal().member_id)
+    require_if_match(tech)
+    data = load(TechnologyPatchSchema(), json_body())
+    services.update(session=session(), tech=tech, data=data)
+    return _one(tech)
+
+
+@bp.delete("/technologies/<technology_id>")
+@endpoint("technologies:write")
+def delete_technology(technology_id: str):
+    tech = services.get_own(session=session(), technology_id=technology_id, member_id=current_principal().member_id)
+    require_if_match(tech)
+    services.remove(session=session(), tech=tech)
+    return "", 204
+
+
+def _action(technology_id: str, action: str):
+    tech = services.get_own(session=session(), technology_id=technology_id, member_id=current_principal().member_id)
+    services.transition(session=session(), tech=tech, action=action)
+    return _one(tech)
+
+
+@bp.post("/technologies/<technology_id>/submit")
+@endpoint("technologies:write")
+def submit_technology(technology_id: str):
+    return _action(technology_id, "submit")
+
+
+@bp.post("/technologies/<technology_id>/withdraw")
+@endpoint("technologies:write")
+def withdraw_technology(technology_id: str):
+    return _action(technology_id, "withdraw")
