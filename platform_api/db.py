@@ -91,14 +91,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(
-        url,
-        echo=echo,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-        pool_recycle=1800,
-    )
+    # No pool_pre_ping: it costs a round trip on every request. A connection that died with
+    # the database fails its request with 503, and SQLAlchemy then invalidates the whole pool,
+    # so the next request reconnects: the service recovers without a restart.
+    return create_engine(url, echo=echo, pool_size=5, max_overflow=5, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -185,7 +185,8 @@ def _lua(scenario: str, state: dict) -> str:
                         "  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n"
     if scenario == "token":
         basic = base64.b64encode(f"{state['client_id']}:{state['client_secret']}".encode()).decode()
-        return ('wrk.method = "POST"\nwrk.body = "grant_type=client_credentials&scope=technologies%3Aread"\n'
+        return ('wrk.method = "POST"\nwrk.path = "/oauth/token"\n'
+                'wrk.body = "grant_type=client_credentials&scope=technologies%3Aread"\n'
                 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
                 f'wrk.headers["Authorization"] = "Basic {basic}"\n')
     if scenario == "create":

@@ -11,7 +11,17 @@ from flask import g, request
 from ..errors import ApiError
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+_CSP_BASE = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+_CSP = _CSP_BASE + "; form-action 'self'"
+
+
+def csp_allowing_form_target(origin: str) -> str:
+    """The page policy, with form submissions also allowed to end at `origin`.
+
+    Browsers apply form-action to the redirect that answers a form too, so a consent page whose
+    form is answered with a redirect to the client must name the client's origin.
+    """
+    return f"{_CSP_BASE}; form-action 'self' {origin}"
 
 
 def init_app(app, settings) -> None:
@@ -38,6 +48,7 @@ def init_app(app, settings) -> None:
             resp.headers.setdefault("Pragma", "no-cache")
         if resp.mimetype == "text/html":
             resp.headers["X-Frame-Options"] = "DENY"
-            resp.headers["Content-Security-Policy"] = _CSP
+            if "Content-Security-Policy" not in resp.headers:  # a page may widen form-action for itself
+                resp.headers["Content-Security-Policy"] = _CSP
             resp.headers["Referrer-Policy"] = "no-referrer"
         return resp

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, jsonify, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidParameter
@@ -91,3 +91,30 @@ def paginate_ranked(session: Session, stmt, *, params: dict, caller: str):
         rows = rows[:limit]
         next_cursor = _serializer().dumps({"o": offset + limit, "b": _binding(caller, params)})
     return rows[:limit], next_cursor
+
+
+def paginate_union(session: Session, branches: list, *, created_col, id_col, params: dict, caller: str):
+    """A newest-first keyset page over the union of `branches`, each a select of (created_at, id).
+
+    Each branch is ordered and limited on its own, so each can walk its own index; this is how
+    "published, or my own" is listed without an OR that defeats the indexes. Returns (ids, cursor).
+    """
+    limit = params["limit"]
+    key = decode_cursor(params["cursor"], caller, params) if params.get("cursor") else None
+    parts = []
+    for branch in branches:
+        if key is not None:
+            created, ident = key
+            branch = branch.where(or_(created_col < created, and_(created_col == created, id_col < ident)))
+        parts.append(branch.order_by(created_col.desc(), id_col.desc()).limit(limit + 1))
+    if len(parts) == 1:
+        stmt = parts[0]
+    else:
+        union = union_all(*(select(part.subquery()) for part in parts)).subquery()
+        stmt = select(union.c[0], union.c[1]).order_by(union.c[0].desc(), union.c[1].desc()).limit(limit + 1)
+    rows = list(session.execute(stmt))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1][0], rows[-1][1], caller, params)
+    return [row[1] for row in rows], next_cursor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 
 from authlib.oauth2 import OAuth2Error
@@ -13,6 +14,7 @@ from flask import session as cookie
 
 from ..accounts import services as accounts
 from ..accounts.models import User
+from ..api.http import csp_allowing_form_target
 from ..api.ratelimit import limiter
 from ..db import session, transactional, utcnow
 from ..errors import HTML_ENDPOINTS, RateLimited
@@ -111,7 +113,7 @@ def _signed_in_user() -> User | None:
 def _consent(grant, user: User, status: int = 200):
     client = grant.client
     scopes = (grant.request.scope or "").split()
-    return _page(
+    body, status = _page(
         "consent.html",
         status,
         client=client,
@@ -121,11 +123,11 @@ def _consent(grant, user: User, status: int = 200):
         user=user,
         redirect_host=_host_of(grant.redirect_uri),
     )
+    parts = urlsplit(grant.redirect_uri)
+    return body, status, {"Content-Security-Policy": csp_allowing_form_target(f"{parts.scheme}://{parts.netloc}")}
 
 
 def _host_of(uri: str | None) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(uri or "").netloc
 
 

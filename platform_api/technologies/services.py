@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import and_, delete, desc, or_, select
 from sqlalchemy.orm import Session
 
@@ -148,48 +150,65 @@ def review_queue(*, session: Session) -> list[Technology]:
     return list(session.scalars(stmt))
 
 
-def list_query(session: Session, *, member_id: str, params: dict):
-    """The listing search: (statement, kind of ordering) for the caller and filters."""
-    own = Technology.owner_id == member_id
-    if params.get("mine") or params.get("status"):
-        stmt = select(Technology).where(own)
-        if params.get("status"):
-            stmt = stmt.where(Technology.status == params["status"])
-    else:
-        stmt = select(Technology).where(or_(Technology.status == "published", own))
+def _filters(params: dict) -> list:
+    conds = []
     if params.get("field"):
-        stmt = stmt.where(Technology.field == params["field"])
+        conds.append(Technology.field == params["field"])
     if params.get("trl_min"):
-        stmt = stmt.where(Technology.trl >= params["trl_min"])
+        conds.append(Technology.trl >= params["trl_min"])
     if params.get("trl_max"):
-        stmt = stmt.where(Technology.trl <= params["trl_max"])
+        conds.append(Technology.trl <= params["trl_max"])
     if params.get("deal_type"):
-        bit = deal_mask([params["deal_type"]])
-        stmt = stmt.where(Technology.deal_mask.op("&")(bit) != 0)
+        conds.append(Technology.deal_mask.op("&")(deal_mask([params["deal_type"]])) != 0)
     if params.get("office"):
-        stmt = stmt.where(
+        conds.append(
             Technology.id.in_(select(TechnologyOffice.technology_id).where(TechnologyOffice.office == params["office"]))
         )
     if params.get("country"):
-        stmt = stmt.where(Technology.origin_country == params["country"])
+        conds.append(Technology.origin_country == params["country"])
     if params.get("owner"):
-        stmt = stmt.where(Technology.owner_id == params["owner"])
+        conds.append(Technology.owner_id == params["owner"])
     if params.get("price_max"):
-        from decimal import Decimal
-
-        stmt = stmt.where(
-            and_(Technology.price_currency == params["currency"], Technology.price_amount <= Decimal(params["price_max"]))
-        )
-    score = None
-    if params.get("q"):
-        match = search.matches(session, params["q"])
-        if match is None:
-            return stmt.where(False), None
-        stmt = stmt.join(match, match.c.technology_id == Technology.id)
-        score = match.c.score
-    return stmt, score
+        conds.append(Technology.price_currency == params["currency"])
+        conds.append(Technology.price_amount <= Decimal(params["price_max"]))
+    return conds
 
 
-def by_relevance(stmt, score):
-    """Best match first, then newest; rows are (Technology, score)."""
-    return stmt.add_columns(score).order_by(desc(score), Technology.created_at.desc(), Technology.id.desc())
+def _visibility(member_id: str, params: dict) -> list:
+    """The visible sets, as separate conditions so that each can use its own index."""
+    own = Technology.owner_id == member_id
+    if params.get("status"):
+        return [and_(own, Technology.status == params["status"])]
+    if params.get("mine"):
+        return [own]
+    return [Technology.status == "published", and_(own, Technology.status != "published")]
+
+
+def newest_branches(*, member_id: str, params: dict) -> list:
+    """Selects of (created_at, id), one per visible set, for a newest-first page."""
+    conds = _filters(params)
+    return [
+        select(Technology.created_at, Technology.id).where(visible, *conds) for visible in _visibility(member_id, params)
+    ]
+
+
+def ranked_ids(session: Session, *, member_id: str, params: dict):
+    """(id, score) of visible listings matching `q`, best first; None when q has no searchable term."""
+    match = search.matches(session, params["q"])
+    if match is None:
+        return None
+    visible = _visibility(member_id, params)
+    return (
+        select(Technology.id, match.c.score)
+        .join(match, match.c.technology_id == Technology.id)
+        .where(or_(*visible) if len(visible) > 1 else visible[0], *_filters(params))
+        .order_by(desc(match.c.score), Technology.created_at.desc(), Technology.id.desc())
+    )
+
+
+def load_in_order(session: Session, ids: list[str]) -> list[Technology]:
+    """The listings with these IDs (and their owners), in the order given."""
+    if not ids:
+        return []
+    rows = {t.id: t for t in session.scalars(select(Technology).where(Technology.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, url_for
 from ..api.body import json_body, load, query
 from ..api.endpoint import endpoint
 from ..api.etag import require_if_match, with_etag
-from ..api.pagination import page_response, paginate, paginate_ranked
+from ..api.pagination import page_response, paginate_ranked, paginate_union
 from ..db import session
 from ..oauth.bearer import current_principal
 from . import services
@@ -34,15 +34,25 @@ def _one(tech: Technology, status: int = 200):
 def list_technologies():
     params = query(TechnologyListQuery())
     p = current_principal()
-    stmt, score = services.list_query(session(), member_id=p.member_id, params=params)
-    if score is not None and params.get("sort") != "newest":
-        rows, cursor = paginate_ranked(session(), services.by_relevance(stmt, score), params=params, caller=p.client.id)
-        items = [row[0] for row in rows]
+    s = session()
+    if params.get("q"):
+        ranked = services.ranked_ids(s, member_id=p.member_id, params=params)
+        if ranked is None:
+            return page_response([], None)
+        if params.get("sort") != "newest":
+            rows, cursor = paginate_ranked(s, ranked, params=params, caller=p.client.id)
+            ids = [row[0] for row in rows]
+        else:
+            ids, cursor = paginate_union(
+                s, [ranked.with_only_columns(Technology.created_at, Technology.id).order_by(None)],
+                created_col=Technology.created_at, id_col=Technology.id, params=params, caller=p.client.id,
+            )
     else:
-        items, cursor = paginate(
-            session(), stmt, created_col=Technology.created_at, id_col=Technology.id, params=params, caller=p.client.id
+        ids, cursor = paginate_union(
+            s, services.newest_branches(member_id=p.member_id, params=params),
+            created_col=Technology.created_at, id_col=Technology.id, params=params, caller=p.client.id,
         )
-    return page_response([_view(t) for t in items], cursor)
+    return page_response([_view(t) for t in services.load_in_order(s, ids)], cursor)
 
 
 @bp.post("/technologies")

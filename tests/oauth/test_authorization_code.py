@@ -40,6 +40,9 @@ def test_consent_page_names_app_owner_and_scopes_in_plain_words(client):
     assert "See the member directory" in html and "Change your institution" in html
     assert page.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    # Browsers apply form-action to the redirect that answers the consent form: it must name
+    # the client's origin, or the person never gets back to the app.
+    assert "form-action 'self' http://127.0.0.1:9000" in page.headers["Content-Security-Policy"]
 
 
 def test_deny_redirects_with_access_denied(client):
