@@ -30,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=3600,
         JSON_SORT_KEYS=False,
     )
+    # /v1/things//x must be a 404, not a redirect to another resource.
+    app.url_map.merge_slashes = False
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     configure_logging(app, settings)
@@ -48,8 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .investors.views import bp as investors_bp
+    from .matching.views import bp as matching_bp
     from .members.views import bp as members_bp
     from .oauth.views import bp as oauth_bp
+    from .referrals.views import bp as referrals_bp
     from .site.views import bp as site_bp
     from .technologies.views import bp as technologies_bp
 
@@ -57,3 +62,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(oauth_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(technologies_bp)
+    app.register_blueprint(investors_bp)
+    app.register_blueprint(matching_bp)
+    app.register_blueprint(referrals_bp)

@@ -185,6 +185,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         "users": "platform_api.accounts.commands:users",
         "clients": "platform_api.oauth.commands:clients",
         "audit": "platform_api.audit.commands:audit",
+        "fx": "platform_api.matching.commands:fx_group",
+        "technologies": "platform_api.technologies.commands:technologies",
+        "referrals": "platform_api.referrals.commands:referrals",
     },
 )
 @click.pass_context

@@ -21,6 +21,11 @@ DEFAULT_SCOPES = (
 )
 
 
+# How much each factor of a suggestion counts (PLATFORM_MATCH_WEIGHTS); see matching/scoring.py.
+MATCH_FACTORS = ("field", "trl", "price", "country", "deal_type", "text")
+DEFAULT_MATCH_WEIGHTS = {"field": 0.25, "trl": 0.2, "price": 0.15, "country": 0.1, "deal_type": 0.15, "text": 0.15}
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the service refuses to start."""
 
@@ -43,6 +48,7 @@ class Settings:
     idempotency_ttl: int = 24 * 3600
     openapi_path: str = ""
     sql_echo: bool = False
+    match_weights: dict = field(default_factory=lambda: dict(DEFAULT_MATCH_WEIGHTS))
     extra: dict = field(default_factory=dict)
 
     @property
@@ -71,6 +77,7 @@ _ENV = {
     "idempotency_ttl": "PLATFORM_IDEMPOTENCY_TTL",
     "openapi_path": "PLATFORM_OPENAPI_PATH",
     "sql_echo": "PLATFORM_SQL_ECHO",
+    "match_weights": "PLATFORM_MATCH_WEIGHTS",
 }
 
 
@@ -155,9 +162,42 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
                     f"{_ENV[rate_name]} must look like '600/minute' or '10 per second'"
                 ) from None
 
+    if "match_weights" in values:
+        values["match_weights"] = parse_match_weights(values["match_weights"])
+
     if not values.get("openapi_path"):
         values["openapi_path"] = str(_project_root() / "openapi.yaml")
     return Settings(**values, extra=extra)
+
+
+def parse_match_weights(raw) -> dict:
+    """'field=0.3,text=0.2' (or a dict) -> every factor's weight; factors not named keep their default."""
+    var = _ENV["match_weights"]
+    if isinstance(raw, dict):
+        items = list(raw.items())
+    else:
+        items = []
+        for part in str(raw).split(","):
+            if not part.strip():
+                continue
+            name, sep, value = part.partition("=")
+            if not sep:
+                raise ConfigError(f"{var} must look like 'field=0.25,trl=0.2,...', got {part.strip()!r}")
+            items.append((name.strip(), value.strip()))
+    weights = dict(DEFAULT_MATCH_WEIGHTS)
+    for name, value in items:
+        if name not in MATCH_FACTORS:
+            raise ConfigError(f"{var}: unknown factor {name!r}; the factors are {', '.join(MATCH_FACTORS)}")
+        try:
+            weight = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{var}: the weight of {name} must be a number, got {value!r}") from None
+        if not 0 <= weight <= 1000 or weight != weight:
+            raise ConfigError(f"{var}: the weight of {name} must be between 0 and 1000, got {value!r}")
+        weights[name] = weight
+    if sum(weights.values()) <= 0:
+        raise ConfigError(f"{var}: at least one factor needs a weight above 0")
+    return weights
 
 
 def _development_secret(instance: Path) -> str:

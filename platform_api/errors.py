@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
+from urllib.parse import quote
 
 from flask import Response, json, request
 from marshmallow import ValidationError
@@ -194,7 +196,7 @@ def problem_response(
         "title": PROBLEM_TYPES.get(slug, "Error"),
         "status": status,
         "detail": detail,
-        "instance": request.path if request else None,
+        "instance": quote(request.path, safe="/:@!$&'()*+,;=") if request else None,
     }
     if errors:
         body["errors"] = errors

@@ -52,19 +52,19 @@ def get_own(*, session: Session, technology_id: str, member_id: str) -> Technolo
     return tech
 
 
-def _apply(tech: Technology, data: dict) -> None:
-    for key in ("title", "summary", "keywords", "field", "ipc", "trl", "origin_country", "countries_available"):
-        if key in data:
-            setattr(tech, key, data[key])
+def column_values(data: dict) -> dict:
+    """The column values a validated body (create or patch) sets; one place for the stored shapes."""
+    out = {k: data[k] for k in ("title", "summary", "keywords", "field", "ipc", "trl", "origin_country",
+                                "countries_available") if k in data}
     if "deal_types" in data:
-        tech.deal_types = data["deal_types"]
-        tech.deal_mask = deal_mask(data["deal_types"])
+        out["deal_types"] = data["deal_types"]
+        out["deal_mask"] = deal_mask(data["deal_types"])
     if "asking_price" in data:
         price = data["asking_price"]
-        tech.price_amount = price["amount"] if price else None
-        tech.price_currency = price["currency"] if price else None
+        out["price_amount"] = price["amount"] if price else None
+        out["price_currency"] = price["currency"] if price else None
     if "ip_rights" in data:
-        tech.ip_rights = [
+        out["ip_rights"] = [
             {
                 **right,
                 "filed_on": right["filed_on"].isoformat() if right.get("filed_on") else None,
@@ -72,6 +72,12 @@ def _apply(tech: Technology, data: dict) -> None:
             }
             for right in data["ip_rights"]
         ]
+    return out
+
+
+def _apply(tech: Technology, data: dict) -> None:
+    for key, value in column_values(data).items():
+        setattr(tech, key, value)
 
 
 def _sync_offices(session: Session, tech: Technology) -> None:

@@ -14,6 +14,10 @@ COMMANDS = [
     ("users", "add"), ("users", "disable"), ("users", "list"),
     ("clients", "add"), ("clients", "rotate-secret"), ("clients", "revoke"), ("clients", "list"),
     ("audit", "list"),
+    ("fx", "load"), ("fx", "list"),
+    ("referrals", "list"), ("referrals", "verify"),
+    ("technologies", "review-queue"), ("technologies", "approve"), ("technologies", "reject"),
+    ("technologies", "show"), ("technologies", "list"), ("technologies", "import"),
 ]
 
 

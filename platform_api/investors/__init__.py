@@ -1,0 +1,1 @@
+"""Investor profiles: the mandates of investors and financial institutions (the demand side)."""

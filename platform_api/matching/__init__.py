@@ -1,0 +1,1 @@
+"""Matching: explained suggestions, introductions and deals, FX rates and platform statistics."""

@@ -1,0 +1,1 @@
+"""Dispute referrals to arbitration and mediation institutions, with a hash-chained timeline."""

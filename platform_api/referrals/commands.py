@@ -1,0 +1,81 @@
+"""platform-admin referrals: list every referral and verify the hash chains of their timelines."""
+
+from __future__ import annotations
+
+import click
+
+from ..api.schemas import rfc3339
+from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, pass_admin, table
+from . import services
+from .models import STATUSES, Referral
+
+
+@click.group(cls=AdminGroup)
+def referrals() -> None:
+    """Dispute referrals (confidential: only their parties and the administrators see them)."""
+
+
+def _admin_view(referral: Referral) -> dict:
+    """What the command line shows of a referral: no case summary or relief."""
+    if referral.respondent_member is not None:
+        respondent = {"id": referral.respondent_member.id, "name": referral.respondent_member.name}
+    else:
+        respondent = {"name": referral.respondent_name, "country": referral.respondent_country}
+    return {
+        "id": referral.id,
+        "reference": referral.reference,
+        "status": referral.status,
+        "outcome": referral.outcome,
+        "procedure": referral.procedure,
+        "dispute_type": referral.dispute_type,
+        "claimant": {"id": referral.claimant.id, "name": referral.claimant.name},
+        "respondent": respondent,
+        "institution": {"id": referral.institution.id, "name": referral.institution.name},
+        "created_at": rfc3339(referral.created_at),
+        "updated_at": rfc3339(referral.updated_at),
+    }
+
+
+@referrals.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only referrals in this status.")
+@json_option
+@pass_admin
+def list_referrals(admin: AdminContext, status: str | None, as_json: bool) -> None:
+    """List every referral, newest first (without case summaries)."""
+    with admin.transaction(write=False) as session:
+        rows = services.get_all(session=session, status=status)
+        views = [_admin_view(r) for r in rows]
+    text = (table(("reference", "id", "status", "procedure", "claimant", "institution", "created_at"),
+                  [(v["reference"], v["id"], v["status"], v["procedure"], v["claimant"]["name"],
+                    v["institution"]["name"], v["created_at"]) for v in views]) if views else "No referrals.")
+    emit(as_json, views, text)
+
+
+@referrals.command("verify")
+@click.argument("referral_id", metavar="[ID]", required=False)
+@json_option
+@pass_admin
+@click.pass_context
+def verify(ctx: click.Context, admin: AdminContext, referral_id: str | None, as_json: bool) -> None:
+    """Recompute the hash chains of every referral (or one); exit 1 if any is broken."""
+    with admin.transaction(write=False) as session:
+        referral = None
+        if referral_id is not None:
+            referral = services.get(session=session, referral_id=referral_id)
+            if referral is None:
+                raise AdminError(f"No referral with ID {referral_id!r}.")
+        checked, events, breaks = services.verify(session=session, referral=referral)
+    data = {
+        "intact": not breaks,
+        "referrals_checked": checked,
+        "events_checked": events,
+        "breaks": [b.as_dict() for b in breaks],
+    }
+    summary = f"Checked {checked} referral(s), {events} event(s): "
+    if breaks:
+        text = summary + f"{len(breaks)} break(s).\n" + "\n".join(str(b) for b in breaks)
+    else:
+        text = summary + "every chain is intact."
+    emit(as_json, data, text)
+    if breaks:
+        ctx.exit(1)

@@ -1,0 +1,74 @@
+from platform_api.matching import services, stats
+from tests.factories.investors import make_profile
+from tests.factories.matching import make_match, token_for
+from tests.factories.members import MemberFactory
+from tests.factories.technologies import make_technology
+
+
+def close(db_session, match, **deal):
+    services.respond(session=db_session, match=match, member_id=match.technology_owner_id if match.proposed_by == "investor"
+                     else match.investor_id, action="accept")
+    from platform_api.matching.schemas import CloseSchema
+
+    data = CloseSchema().load(deal)
+    return services.close(session=db_session, match=match, member_id=match.investor_id, data=data)
+
+
+def by(items, key, value):
+    return next(i for i in items if i[key] == value)
+
+
+def test_stats_count_listings_matches_and_deals(client, db_session):
+    h = token_for(MemberFactory(), scopes=["technologies:read"])
+    before = client.get("/v1/stats", headers=h).json
+    uni = MemberFactory(kind="university")
+    battery = make_technology(uni)
+    robot = make_technology(uni, field="robotics")
+    make_technology(uni, status="draft")
+    a = make_match(battery, make_profile())
+    b = make_match(robot, make_profile(fields=["robotics"]))
+    c = make_match(battery, make_profile())
+    make_match(robot, make_profile(fields=["robotics"]))
+    close(db_session, b, outcome="deal_closed", deal_type="exclusive_license",
+          amount={"amount": "500000.00", "currency": "EUR"}, signed_on="2025-06-30")
+    close(db_session, c, outcome="deal_closed", deal_type="exclusive_license",
+          amount={"amount": "100000.50", "currency": "CNY"}, signed_on="2026-01-15")
+    # The assignment last: it transfers the listing, which is then no longer open to other deals.
+    close(db_session, a, outcome="deal_closed", deal_type="assignment",
+          amount={"amount": "2500000.00", "currency": "CNY"}, signed_on="2026-11-01")
+    resp = client.get("/v1/stats", headers=h)
+    assert resp.status_code == 200
+    now = resp.json
+    assert now["listings"]["published"] == before["listings"]["published"] + 1  # battery was assigned
+    assert now["listings"]["transacted"] == before["listings"]["transacted"] + 1
+    field = lambda data, f: by(data["listings"]["published_by_field"], "field", f)["count"]  # noqa: E731
+    assert field(now, "robotics") == field(before, "robotics") + 1
+    assert len(now["listings"]["published_by_field"]) == 12
+    status = lambda data, s: by(data["matches"]["by_status"], "status", s)["count"]  # noqa: E731
+    assert status(now, "deal_closed") == status(before, "deal_closed") + 3
+    assert status(now, "proposed") == status(before, "proposed") + 1
+    assert now["matches"]["total"] == before["matches"]["total"] + 4
+    deals = now["deals"]
+    assert deals["count"] == before["deals"]["count"] + 3
+    if before["deals"]["count"] == 0:
+        assert deals["totals"] == [{"amount": "2600000.50", "currency": "CNY"}, {"amount": "500000.00", "currency": "EUR"}]
+        assert deals["by_year"] == [
+            {"year": 2025, "count": 1, "totals": [{"amount": "500000.00", "currency": "EUR"}]},
+            {"year": 2026, "count": 2, "totals": [{"amount": "2600000.50", "currency": "CNY"}]},
+        ]
+        assert {"year": 2026, "field": "new_energy", "deal_type": "assignment", "count": 1,
+                "totals": [{"amount": "2500000.00", "currency": "CNY"}]} in deals["by_year_field_deal_type"]
+        assert {"year": 2025, "field": "robotics", "deal_type": "exclusive_license", "count": 1,
+                "totals": [{"amount": "500000.00", "currency": "EUR"}]} in deals["by_year_field_deal_type"]
+    assert "referrals" not in now
+
+
+def test_stats_need_a_technologies_read_token(client):
+    h = token_for(MemberFactory(), scopes=["matches:read"])
+    resp = client.get("/v1/stats", headers=h)
+    assert resp.status_code == 403 and "technologies:read" in resp.json["detail"]
+
+
+def test_the_referrals_section_is_reserved(db_session):
+    assert stats.referrals_section(session=db_session) is None
+    assert set(stats.platform_stats(session=db_session)) == {"generated_at", "listings", "matches", "deals"}
