@@ -118,3 +118,24 @@ def paginate_union(session: Session, branches: list, *, created_col, id_col, par
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1][0], rows[-1][1], caller, params)
     return [row[1] for row in rows], next_cursor
+
+
+def paginate_ascending(session: Session, stmt, *, key_col, params: dict, caller: str, bind: dict | None = None):
+    """An oldest-first keyset page over one increasing integer key (an event sequence).
+
+    `bind` adds what else the cursor is tied to (the parent resource), so a cursor made for one
+    timeline is refused on another. Returns (rows, next_cursor).
+    """
+    limit = params["limit"]
+    binding = {**params, **(bind or {})}
+    if params.get("cursor"):
+        after = _decode(params["cursor"], caller, binding, "s")
+        if not isinstance(after, int) or after < 0:
+            raise InvalidParameter("cursor", "This cursor is invalid here.")
+        stmt = stmt.where(key_col > after)
+    rows = list(session.scalars(stmt.order_by(key_col).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _serializer().dumps({"s": getattr(rows[-1], key_col.key), "b": _binding(caller, binding)})
+    return rows, next_cursor

@@ -61,21 +61,10 @@ def list_events(referral_id: str):
     params = query(ListQuery())
     p = current_principal()
     referral = services.get_visible(session=session(), referral_id=referral_id, member_id=p.member_id)
-    # Oldest first by sequence, which api.pagination's keyset (newest first by created_at)
-    # does not do: its signing and binding helpers are reused as they are. The cursor is bound
-    # to this referral too, so one made for another timeline is refused.
-    binding = {**params, "referral": referral.id}
-    stmt = services.events_query(referral)
-    if params.get("cursor"):
-        after = pagination._decode(params["cursor"], p.client.id, binding, "s")
-        if not isinstance(after, int) or after < 1:
-            raise InvalidParameter("cursor", "This cursor is invalid here.")
-        stmt = stmt.where(ReferralEvent.sequence > after)
-    rows = list(session().scalars(stmt.limit(params["limit"] + 1)))
-    cursor = None
-    if len(rows) > params["limit"]:
-        rows = rows[: params["limit"]]
-        cursor = pagination._serializer().dumps({"s": rows[-1].sequence, "b": pagination._binding(p.client.id, binding)})
+    rows, cursor = pagination.paginate_ascending(
+        session(), services.events_query(referral), key_col=ReferralEvent.sequence, params=params,
+        caller=p.client.id, bind={"referral": referral.id},
+    )
     return pagination.page_response([chain.event_view(e) for e in rows], cursor)
 
 
