@@ -10,7 +10,7 @@ from ..api.endpoint import endpoint
 from ..api.etag import with_etag
 from ..api.schemas import ListQuery
 from ..db import session
-from ..errors import InvalidParameter, Unprocessable
+from ..errors import Unprocessable
 from ..oauth.bearer import current_principal
 from . import chain, rules, services
 from .models import Referral, ReferralEvent
