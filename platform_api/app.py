@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from .oauth.views import bp as oauth_bp
     from .referrals.views import bp as referrals_bp
     from .site.views import bp as site_bp
+    from .stats.views import bp as stats_bp
     from .technologies.views import bp as technologies_bp
 
     app.register_blueprint(site_bp)
@@ -65,3 +66,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(investors_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(stats_bp)

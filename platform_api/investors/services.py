@@ -25,6 +25,7 @@ def get(*, session: Session, profile_id: str) -> InvestorProfile | None:
 
 
 def visible_to(profile: InvestorProfile, member_id: str | None) -> bool:
+    """Active profiles are everyone's to see; inactive ones only their owner's."""
     return profile.active or (member_id is not None and profile.owner_id == member_id)
 
 

@@ -49,13 +49,15 @@ def create_profile():
 @bp.get("/investor-profiles/<investor_profile_id>")
 @endpoint("investors:read")
 def get_profile(investor_profile_id: str):
-    return _one(services.get_visible(session=session(), profile_id=investor_profile_id, member_id=current_principal().member_id))
+    member_id = current_principal().member_id
+    return _one(services.get_visible(session=session(), profile_id=investor_profile_id, member_id=member_id))
 
 
 @bp.patch("/investor-profiles/<investor_profile_id>")
 @endpoint("investors:write")
 def patch_profile(investor_profile_id: str):
-    profile = services.get_own(session=session(), profile_id=investor_profile_id, member_id=current_principal().member_id)
+    member_id = current_principal().member_id
+    profile = services.get_own(session=session(), profile_id=investor_profile_id, member_id=member_id)
     require_if_match(profile)
     data = load(ProfilePatchSchema(), json_body())
     services.update(session=session(), profile=profile, data=data)
@@ -65,8 +67,8 @@ def patch_profile(investor_profile_id: str):
 @bp.delete("/investor-profiles/<investor_profile_id>")
 @endpoint("investors:write")
 def delete_profile(investor_profile_id: str):
-    profile = services.get_own(session=session(), profile_id=investor_profile_id, member_id=current_principal().member_id,
-                               doing="delete")
+    member_id = current_principal().member_id
+    profile = services.get_own(session=session(), profile_id=investor_profile_id, member_id=member_id, doing="delete")
     require_if_match(profile)
     services.remove(session=session(), profile=profile)
     return "", 204

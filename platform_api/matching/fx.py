@@ -34,8 +34,9 @@ class Conversion:
 
     def describe(self) -> str:
         """'2,500,000.00 CNY = 322,000.00 EUR at 0.1288 (2026-11-01)'."""
-        used = f"1/{number(self.rate.rate)} ({self.rate.base}/{self.rate.quote}, " if self.inverted else f"{number(self.rate.rate)} ("
-        return f"{money(self.amount, self.currency)} = {money(self.converted, self.to)} at {used}{self.rate.on.isoformat()})"
+        rate, on = number(self.rate.rate), self.rate.on.isoformat()
+        used = f"1/{rate} ({self.rate.base}/{self.rate.quote}, {on})" if self.inverted else f"{rate} ({on})"
+        return f"{money(self.amount, self.currency)} = {money(self.converted, self.to)} at {used}"
 
 
 def money(amount: Decimal, currency: str) -> str:

@@ -114,8 +114,9 @@ def outcome_view(match: Match) -> dict | None:
         if match.recordal_office:
             recordal = {"office": match.recordal_office, "reference": match.recordal_reference,
                         "recorded_on": match.recorded_on.isoformat()}
-        return {"outcome": "deal_closed", "deal_type": match.deal_type, "amount": money_view(match.amount, match.currency),
-                "signed_on": match.signed_on.isoformat(), "recordal": recordal}
+        return {"outcome": "deal_closed", "deal_type": match.deal_type,
+                "amount": money_view(match.amount, match.currency), "signed_on": match.signed_on.isoformat(),
+                "recordal": recordal}
     if match.status == "no_deal":
         return {"outcome": "no_deal", "reason": match.no_deal_reason, "note": match.no_deal_note}
     return None

@@ -10,8 +10,11 @@ left out of both sums, never counted as zero.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from ..investors.terms import is_term
 from ..technologies.search import tokens
@@ -49,21 +52,40 @@ class Mandate:
     keywords: list
     terms: dict
 
+    @cached_property
+    def total_weight(self) -> float:
+        return sum(self.terms.values())
+
+    @cached_property
+    def keyword_terms(self) -> list[tuple[str, list[str]]]:
+        """(keyword, its terms): computed once per profile, however many listings it is compared with."""
+        return [(kw, [tok for tok in tokens(kw) if is_term(tok)]) for kw in self.keywords]
+
 
 @dataclass(frozen=True)
 class Factor:
+    """One criterion's score, weight and reason; a costly reason is a callable, run only when shown."""
+
     factor: str
     score: float | None
     weight: float
-    reason: str
+    explain: str | Callable[[], str]
+
+    @property
+    def reason(self) -> str:
+        return self.explain() if callable(self.explain) else self.explain
 
     def view(self) -> dict:
         return {"factor": self.factor, "score": self.score, "weight": self.weight, "reason": self.reason}
 
 
-def listing_terms(title: dict | None, keywords: list | None, summary: dict | None) -> frozenset:
-    """Every search token of a listing's title, keywords and summary, in all its languages."""
-    out: set[str] = set()
+def listing_terms(title: dict | None, keywords: list | None, summary: dict | None,
+                  ipc: list | None = None) -> frozenset:
+    """Every search token of a listing's title, keywords, IPC classes and summary, in all its languages.
+
+    The same terms as the full-text index holds (technologies.search.document_parts).
+    """
+    out: set[str] = {code.split(" ")[0].lower() for code in ipc or ()}
     for part in (title or {}).values(), keywords or (), (summary or {}).values():
         for text in part:
             out.update(tokens(str(text)))
@@ -94,29 +116,42 @@ def trl_factor(t: Listing, m: Mandate, weight: float) -> Factor:
 def price_factor(t: Listing, m: Mandate, weight: float, rates: dict[tuple[str, str], Rate]) -> Factor:
     if t.price_amount is None:
         return Factor("price", None, weight, "The listing gives no asking price (negotiable)")
-    ticket = f"the ticket range {m.ticket_min:,.2f}-{m.ticket_max:,.2f} {m.ticket_currency}"
+    conversion = None
     if t.price_currency == m.ticket_currency:
-        price, said = t.price_amount, f"Asking price {money(t.price_amount, t.price_currency)}"
+        price = t.price_amount
     else:
         conversion = convert(t.price_amount, t.price_currency, m.ticket_currency, rates)
         if conversion is None:
             return Factor("price", None, weight, f"No {t.price_currency}/{m.ticket_currency} rate loaded")
-        price, said = conversion.converted, f"Asking price {conversion.describe()}"
+        price = conversion.converted
+
+    def explain(where: str) -> Callable[[], str]:
+        def reason() -> str:
+            said = conversion.describe() if conversion else money(t.price_amount, t.price_currency)
+            ticket = f"the ticket range {m.ticket_min:,.2f}-{m.ticket_max:,.2f} {m.ticket_currency}"
+            return f"Asking price {said}, {where.format(ticket=ticket)}"
+        return reason
+
     if m.ticket_min <= price <= m.ticket_max:
-        return Factor("price", 1.0, weight, f"{said}, inside {ticket}")
+        return Factor("price", 1.0, weight, explain("inside {ticket}"))
+    # Percentages are rounded down, so that "100%" or "0% over" never describes a price outside the range.
     if price > m.ticket_max:
-        times = price / m.ticket_max
-        return Factor("price", _round(float(m.ticket_max / price)), weight,
-                      f"{said}, above {ticket} ({times:.1f} times the maximum)")
-    share = price / m.ticket_min * 100
-    share_text = "less than 1%" if share < 1 else f"{share:.0f}%"
-    return Factor("price", _round(float(price / m.ticket_min)), weight,
-                  f"{said}, below {ticket} ({share_text} of the minimum)")
+        over = _percent((price / m.ticket_max - 1) * 100)
+        return Factor("price", _round_down(float(m.ticket_max / price)), weight,
+                      explain(f"above {{ticket}} ({over} over the maximum)"))
+    share = _percent(price / m.ticket_min * 100)
+    return Factor("price", _round_down(float(price / m.ticket_min)), weight,
+                  explain(f"below {{ticket}} ({share} of the minimum)"))
+
+
+def _percent(value: Decimal) -> str:
+    return "less than 1%" if value < 1 else f"{int(value)}%"
 
 
 def country_factor(t: Listing, m: Mandate, weight: float) -> Factor:
     if not m.countries:
-        return Factor("country", 1.0, weight, f"The profile is open to every country (the technology originates in {t.origin_country})")
+        return Factor("country", 1.0, weight,
+                      f"The profile is open to every country (the technology originates in {t.origin_country})")
     wanted = _names(m.countries)
     if t.origin_country in m.countries:
         return Factor("country", 1.0, weight,
@@ -128,7 +163,8 @@ def country_factor(t: Listing, m: Mandate, weight: float) -> Factor:
                       f"among the profile's countries ({wanted})")
     where = f" and is offered in {_names(t.countries_available)}" if t.countries_available else ""
     return Factor("country", 0.0, weight,
-                  f"The technology originates in {t.origin_country}{where}; none is among the profile's countries ({wanted})")
+                  f"The technology originates in {t.origin_country}{where}; "
+                  f"none is among the profile's countries ({wanted})")
 
 
 def deal_type_factor(t: Listing, m: Mandate, weight: float) -> Factor:
@@ -142,8 +178,7 @@ def deal_type_factor(t: Listing, m: Mandate, weight: float) -> Factor:
 def shown_terms(m: Mandate, shared: set[str]) -> list[str]:
     """Shared terms as people read them: whole keywords when all their terms are shared, then the rest."""
     out, covered = [], set()
-    for keyword in m.keywords:
-        terms = [tok for tok in tokens(keyword) if is_term(tok)]
+    for keyword, terms in m.keyword_terms:
         if terms and all(tok in shared for tok in terms):
             out.append(keyword)
             covered.update(terms)
@@ -152,26 +187,36 @@ def shown_terms(m: Mandate, shared: set[str]) -> list[str]:
 
 
 def text_factor(t: Listing, m: Mandate, weight: float) -> Factor:
-    total = sum(m.terms.values())
+    total = m.total_weight
     if not total:
         return Factor("text", None, weight, "The profile has no keywords or description to compare")
     shared = {tok for tok in m.terms if tok in t.terms}
     if not shared:
         return Factor("text", 0.0, weight,
                       "No terms in common between the profile's keywords and description and the listing's "
-                      "title, keywords and summary")
+                      "title, keywords, IPC classes and summary")
     matched = sum(m.terms[tok] for tok in shared)
     score = _round(min(1.0, matched / min(total, TEXT_SATURATION)))
-    shown = shown_terms(m, shared)
-    more = f" and {len(shown) - MAX_SHOWN_TERMS} more" if len(shown) > MAX_SHOWN_TERMS else ""
-    return Factor("text", score, weight, f"Terms in common: {', '.join(shown[:MAX_SHOWN_TERMS])}{more}")
+
+    def reason() -> str:
+        shown = shown_terms(m, shared)
+        more = f" and {len(shown) - MAX_SHOWN_TERMS} more" if len(shown) > MAX_SHOWN_TERMS else ""
+        return f"Terms in common: {', '.join(shown[:MAX_SHOWN_TERMS])}{more}"
+
+    return Factor("text", score, weight, reason)
 
 
 def _round(value: float) -> float:
     return round(value, 4)
 
 
-def score(t: Listing, m: Mandate, weights: dict[str, float], rates: dict[tuple[str, str], Rate]) -> tuple[float, list[Factor]]:
+def _round_down(value: float) -> float:
+    """Four decimals, rounded down: a price outside the ticket range never shows a score of 1."""
+    return math.floor(value * 10000) / 10000
+
+
+def score(t: Listing, m: Mandate, weights: dict[str, float],
+          rates: dict[tuple[str, str], Rate]) -> tuple[float, list[Factor]]:
     """(total 0..1, factors): the weighted mean of the known factors."""
     factors = [
         field_factor(t, m, weights["field"]),
@@ -184,4 +229,6 @@ def score(t: Listing, m: Mandate, weights: dict[str, float], rates: dict[tuple[s
     known = [f for f in factors if f.score is not None]
     weight = sum(f.weight for f in known)
     total = sum(f.weight * f.score for f in known) / weight if weight else 0.0
-    return _round(total), factors
+    # 1 means every counted factor is fully met; rounding must not make a near-miss look perfect.
+    perfect = all(f.score == 1.0 for f in known if f.weight)
+    return (1.0 if perfect and weight else min(_round(total), 0.9999)), factors

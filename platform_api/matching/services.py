@@ -125,7 +125,8 @@ def close(*, session: Session, match: Match, member_id: str, data: dict) -> Matc
     else:
         deal_type = data["deal_type"]
         if deal_type not in tech.deal_types:
-            raise _problem("/deal_type", f"The listing does not offer {deal_type}; it offers {', '.join(tech.deal_types)}.")
+            offered = ", ".join(tech.deal_types)
+            raise _problem("/deal_type", f"The listing does not offer {deal_type}; it offers {offered}.")
         if deal_type == "assignment":
             if tech.status == "transacted":
                 raise Conflict("The listing was already assigned in another deal (status transacted).")

@@ -8,8 +8,7 @@ from decimal import Decimal
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
-from ..api.schemas import money_view, rfc3339
-from ..db import utcnow
+from ..api.schemas import money_view
 from ..technologies.models import FIELDS, Technology
 from .models import STATUSES, Match
 
@@ -68,22 +67,3 @@ def deals_section(*, session: Session) -> dict:
             for (y, f, d), b in sorted(groups.items())
         ],
     }
-
-
-def referrals_section(*, session: Session) -> dict | None:
-    """Referral totals by procedure and status: the referrals feature fills this in (None: not reported yet)."""
-    return None
-
-
-def platform_stats(*, session: Session) -> dict:
-    """Every section of GET /v1/stats."""
-    data = {
-        "generated_at": rfc3339(utcnow()),
-        "listings": listings_section(session=session),
-        "matches": matches_section(session=session),
-        "deals": deals_section(session=session),
-    }
-    referrals = referrals_section(session=session)
-    if referrals is not None:
-        data["referrals"] = referrals
-    return data

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, select
+from sqlalchemy import String, bindparam, case, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..investors.models import FIELD_BITS, InvestorProfile
@@ -35,9 +36,43 @@ def mandate_of(p) -> scoring.Mandate:
                            list(p.countries or []), list(p.deal_types), list(p.keywords or []), dict(p.terms or {}))
 
 
-def listing_of(t) -> scoring.Listing:
+def listing_of(t, terms: frozenset) -> scoring.Listing:
     return scoring.Listing(t.id, t.field, t.trl, list(t.deal_types), t.price_amount, t.price_currency, t.origin_country,
-                           list(t.countries_available or []), scoring.listing_terms(t.title, t.keywords, t.summary))
+                           list(t.countries_available or []), terms)
+
+
+def indexed_terms(session: Session, ids: list[str], *, only: set[str] | None = None) -> dict[str, frozenset]:
+    """Listing terms as the full-text index already holds them (title, keywords, IPC classes, summary).
+
+    Tokenising hundreds of summaries per request cost ~100 ms; the index has the very tokens of
+    technologies.search.tokens, written when the listing was saved. With `only`, just those terms
+    are kept (on PostgreSQL, by the database: far less to transfer). A listing missing from the
+    index is tokenised here instead.
+    """
+    if not ids:
+        return {}
+    params: dict = {"ids": ids}
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = text("SELECT technology_id, title || ' ' || keywords || ' ' || body FROM technology_search "
+                    "WHERE technology_id IN :ids").bindparams(bindparam("ids", expanding=True))
+    elif only is None:
+        stmt = text("SELECT technology_id, array_to_string(tsvector_to_array(document), ' ') FROM technology_search "
+                    "WHERE technology_id IN :ids").bindparams(bindparam("ids", expanding=True))
+    else:
+        stmt = text("SELECT technology_id, array_to_string(ARRAY(SELECT lexeme "
+                    "FROM unnest(tsvector_to_array(document)) AS lexeme WHERE lexeme = ANY(:only)), ' ') "
+                    "FROM technology_search WHERE technology_id IN :ids"
+                    ).bindparams(bindparam("ids", expanding=True), bindparam("only", type_=ARRAY(String)))
+        params["only"] = sorted(only)
+    found = {ident: frozenset((doc or "").split()) for ident, doc in session.execute(stmt, params)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        rows = session.execute(select(Technology.id, Technology.title, Technology.keywords, Technology.summary,
+                                      Technology.ipc).where(Technology.id.in_(missing)))
+        found.update({row.id: scoring.listing_terms(row.title, row.keywords, row.summary, row.ipc) for row in rows})
+    if only is not None:
+        found = {ident: terms & only for ident, terms in found.items()}
+    return found
 
 
 def _ranked(items: list[Suggestion], limit: int) -> list[Suggestion]:
@@ -47,8 +82,7 @@ def _ranked(items: list[Suggestion], limit: int) -> list[Suggestion]:
 
 _LISTING_COLUMNS = (
     Technology.id, Technology.field, Technology.trl, Technology.deal_types, Technology.price_amount,
-    Technology.price_currency, Technology.origin_country, Technology.countries_available, Technology.title,
-    Technology.summary, Technology.keywords,
+    Technology.price_currency, Technology.origin_country, Technology.countries_available,
 )
 
 
@@ -80,9 +114,10 @@ def for_profile(session: Session, *, profile: InvestorProfile, weights: dict, li
     rows = session.execute(stmt).all()
     mandate = mandate_of(profile)
     rates = fx.latest_rates(session, {r.price_currency for r in rows} | {profile.ticket_currency})
+    terms = indexed_terms(session, [r.id for r in rows], only=set(mandate.terms))
     out = []
     for row in rows:
-        total, factors = scoring.score(listing_of(row), mandate, weights, rates)
+        total, factors = scoring.score(listing_of(row, terms[row.id]), mandate, weights, rates)
         out.append(Suggestion(row.id, total, factors))
     return _ranked(out, limit)
 
@@ -107,7 +142,7 @@ def for_technology(session: Session, *, tech: Technology, weights: dict, limit: 
         .limit(MAX_CANDIDATES)
     )
     profiles = session.execute(stmt).all()
-    listing = listing_of(tech)
+    listing = listing_of(tech, indexed_terms(session, [tech.id])[tech.id])
     rates = fx.latest_rates(session, {p.ticket_currency for p in profiles} | {tech.price_currency})
     out = []
     for p in profiles:

@@ -1,4 +1,4 @@
-"""/v1/matches, the suggestions for a listing or a profile, and /v1/stats."""
+"""/v1/matches and the suggestions for a listing or a profile."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..oauth.bearer import current_principal
 from ..technologies import services as technologies
 from ..technologies.models import Technology
 from ..technologies.schemas import technology_view
-from . import services, stats, suggestions
+from . import services, suggestions
 from .models import Match
 from .schemas import CloseSchema, DeclineSchema, MatchCreateSchema, MatchListQuery, SuggestionQuery, match_view
 
@@ -113,7 +113,8 @@ def suggested_investors(technology_id: str):
     if tech.owner_id != member_id:
         raise Forbidden("Only the listing's owner sees the investors suggested for it.")
     found = suggestions.for_technology(session(), tech=tech, weights=_weights(), limit=params["limit"])
-    by_id = {p.id: p for p in session().scalars(select(InvestorProfile).where(InvestorProfile.id.in_([s.id for s in found])))}
+    ids = [s.id for s in found]
+    by_id = {p.id: p for p in session().scalars(select(InvestorProfile).where(InvestorProfile.id.in_(ids)))}
     home = _home()
     return jsonify({"data": [
         {"investor_profile": profile_view(by_id[s.id], home_country=home), "score": s.score,
@@ -131,16 +132,11 @@ def suggested_technologies(investor_profile_id: str):
     if profile.owner_id != member_id:
         raise Forbidden("Only the profile's owner sees the technologies suggested for it.")
     found = suggestions.for_profile(session(), profile=profile, weights=_weights(), limit=params["limit"])
-    by_id = {t.id: t for t in session().scalars(select(Technology).where(Technology.id.in_([s.id for s in found])))}
+    ids = [s.id for s in found]
+    by_id = {t.id: t for t in session().scalars(select(Technology).where(Technology.id.in_(ids)))}
     home = _home()
     return jsonify({"data": [
         {"technology": technology_view(by_id[s.id], viewer_id=member_id, home_country=home), "score": s.score,
          "factors": [f.view() for f in s.factors]}
         for s in found
     ]})
-
-
-@bp.get("/stats")
-@endpoint("technologies:read")
-def platform_stats():
-    return jsonify(stats.platform_stats(session=session()))

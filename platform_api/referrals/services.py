@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import is_id, utcnow
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..matching.models import Match
 from ..members.models import Member
 from ..technologies import services as technologies
 from . import chain, rules
-from .models import Referral, ReferralEvent
+from .models import PROCEDURES, STATUSES, Referral, ReferralEvent
 from .references import next_reference
 from .schemas import event_content
 
@@ -107,11 +108,13 @@ def _check_technology(session: Session, claimant: Member, technology_id: str | N
 
 
 def _check_match(session: Session, claimant: Member, match_id: str | None) -> None:
-    # Matches do not exist yet, so no ID can name one. When they land: load the match, 422
-    # unless it exists and the claimant is one of its sides (and the respondent the other).
+    # A match is visible only to its two sides: one the claimant is not a side of reads, here
+    # too, as one that does not exist.
     if match_id is None:
         return
-    raise _problem("/match_id", "No match with this ID.")
+    match = session.get(Match, match_id) if is_id(match_id) else None
+    if match is None or claimant.id not in (match.technology_owner_id, match.investor_id):
+        raise _problem("/match_id", "No match with this ID.")
 
 
 def create(*, session: Session, claimant: Member, data: dict, user=None, client_id: str | None = None) -> Referral:
@@ -244,3 +247,14 @@ def verify(*, session: Session, referral: Referral | None = None) -> tuple[int, 
         events_checked += len(events)
         breaks += chain.verify(item, events)
     return len(referrals), events_checked, breaks
+
+
+def totals(*, session: Session) -> dict:
+    """Anonymous referral counts by procedure and by status (every value, zeros included)."""
+    by_procedure = dict(session.execute(select(Referral.procedure, func.count()).group_by(Referral.procedure)).all())
+    by_status = dict(session.execute(select(Referral.status, func.count()).group_by(Referral.status)).all())
+    return {
+        "total": sum(by_status.values()),
+        "by_procedure": [{"procedure": p, "count": by_procedure.get(p, 0)} for p in PROCEDURES],
+        "by_status": [{"status": st, "count": by_status.get(st, 0)} for st in STATUSES],
+    }

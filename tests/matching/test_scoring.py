@@ -58,7 +58,12 @@ def test_price_in_the_same_currency():
     assert inside.reason == ("Asking price 2,500,000.00 CNY, inside the ticket range "
                              "1,000,000.00-5,000,000.00 CNY")
     above = scoring.price_factor(listing(price_amount=Decimal("10000000.00")), mandate(), 0.15, {})
-    assert above.score == 0.5 and above.reason.endswith("above the ticket range 1,000,000.00-5,000,000.00 CNY (2.0 times the maximum)")
+    assert above.score == 0.5
+    assert above.reason.endswith("above the ticket range 1,000,000.00-5,000,000.00 CNY (100% over the maximum)")
+    barely = scoring.price_factor(listing(price_amount=Decimal("5000001.00")), mandate(), 0.15, {})
+    assert barely.score == 0.9999 and barely.reason.endswith("(less than 1% over the maximum)")
+    almost = scoring.price_factor(listing(price_amount=Decimal("999999.99")), mandate(), 0.15, {})
+    assert almost.reason.endswith("(99% of the minimum)")
     below = scoring.price_factor(listing(price_amount=Decimal("250000.00")), mandate(), 0.15, {})
     assert below.score == 0.25 and below.reason.endswith("below the ticket range 1,000,000.00-5,000,000.00 CNY (25% of the minimum)")
 
@@ -141,3 +146,12 @@ def test_total_is_the_weighted_mean_of_the_known_factors():
     assert total == round(expected, 4)
     # field 0.25 + trl 0.2 + country 0 + deal_type 0.15 + text 0.15 over 0.85
     assert total == round(0.75 / 0.85, 4)
+
+
+def test_a_total_of_one_means_every_counted_factor_is_met():
+    perfect, _ = scoring.score(listing(), mandate(), W, {})
+    assert perfect == 1.0
+    near, factors = scoring.score(listing(price_amount=Decimal("5000001.00")), mandate(), W, {})
+    assert factors[2].score == 0.9999 and near == 0.9999
+    off, _ = scoring.score(listing(), mandate(), {**W, "field": 0.0}, {})
+    assert off == 1.0  # a factor weighted 0 does not count

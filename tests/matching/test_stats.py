@@ -1,4 +1,4 @@
-from platform_api.matching import services, stats
+from platform_api.matching import services
 from tests.factories.investors import make_profile
 from tests.factories.matching import make_match, token_for
 from tests.factories.members import MemberFactory
@@ -60,7 +60,13 @@ def test_stats_count_listings_matches_and_deals(client, db_session):
                 "totals": [{"amount": "2500000.00", "currency": "CNY"}]} in deals["by_year_field_deal_type"]
         assert {"year": 2025, "field": "robotics", "deal_type": "exclusive_license", "count": 1,
                 "totals": [{"amount": "500000.00", "currency": "EUR"}]} in deals["by_year_field_deal_type"]
-    assert "referrals" not in now
+    assert set(now) == {"generated_at", "listings", "matches", "deals", "referrals"}
+
+
+def test_stats_take_no_parameters(client):
+    h = token_for(MemberFactory(), scopes=["technologies:read"])
+    resp = client.get("/v1/stats?year=2026", headers=h)
+    assert resp.status_code == 400 and resp.json["errors"][0]["parameter"] == "year"
 
 
 def test_stats_need_a_technologies_read_token(client):
@@ -69,6 +75,17 @@ def test_stats_need_a_technologies_read_token(client):
     assert resp.status_code == 403 and "technologies:read" in resp.json["detail"]
 
 
-def test_the_referrals_section_is_reserved(db_session):
-    assert stats.referrals_section(session=db_session) is None
-    assert set(stats.platform_stats(session=db_session)) == {"generated_at", "listings", "matches", "deals"}
+def test_referrals_appear_only_as_anonymous_totals(client):
+    from tests.factories.referrals import make_referral
+
+    h = token_for(MemberFactory(), scopes=["technologies:read"])
+    before = client.get("/v1/stats", headers=h).json["referrals"]
+    claimant = MemberFactory(kind="enterprise", name="Confidential Claimant Ltd")
+    referral = make_referral(claimant)
+    body = client.get("/v1/stats", headers=h)
+    after = body.json["referrals"]
+    assert after["total"] == before["total"] + 1
+    by_procedure = {row["procedure"]: row["count"] for row in after["by_procedure"]}
+    assert by_procedure[referral.procedure] == {r["procedure"]: r["count"] for r in before["by_procedure"]}[referral.procedure] + 1
+    text = body.get_data(as_text=True)
+    assert referral.id not in text and referral.reference not in text and claimant.name not in text

@@ -140,3 +140,22 @@ def test_weights_come_from_the_settings(make_app):
     weights = {f["factor"]: f["weight"] for f in item["factors"]}
     assert weights == {"field": 0.5, "trl": 0.2, "price": 0.0, "country": 0.1, "deal_type": 0.15, "text": 0.0}
     assert item["score"] == 1.0  # every factor with weight is fully met
+
+
+def test_listing_terms_come_from_the_search_index_or_are_tokenised(db_session):
+    from sqlalchemy import text
+
+    from platform_api.matching import scoring, suggestions
+
+    tech = make_technology(title={"en": "Naïve Électrolyte", "zh": "固态锂电池"}, keywords=["Solid-state"],
+                           summary={"en": "Sulfide", "ko": "배터리"}, ipc=["H01M 10/0562"])
+    stored = suggestions.indexed_terms(db_session, [tech.id])[tech.id]
+    tokenised = scoring.listing_terms(tech.title, tech.keywords, tech.summary, tech.ipc)
+    assert stored == tokenised and "h01m" in stored
+    assert {"naive", "electrolyte", "固态", "电池", "solid", "state", "sulfide", "배터", "터리"} <= stored
+    only = suggestions.indexed_terms(db_session, [tech.id], only={"sulfide", "电池", "vaccine"})
+    assert only == {tech.id: frozenset({"sulfide", "电池"})}
+    db_session.execute(text("DELETE FROM technology_search WHERE technology_id = :id"), {"id": tech.id})
+    assert suggestions.indexed_terms(db_session, [tech.id])[tech.id] == tokenised
+    assert suggestions.indexed_terms(db_session, [tech.id], only={"sulfide"})[tech.id] == {"sulfide"}
+    assert suggestions.indexed_terms(db_session, []) == {}

@@ -220,9 +220,21 @@ def test_technology_must_be_one_of_the_claimants_own_listings(client, cast, db_s
     assert resp.json["technology_id"] == own_draft.id
 
 
-def test_no_match_can_be_named_yet(client, cast):
-    _refused(client, cast, referral_body(cast.institution.member, match_id="00000000-0000-4000-8000-000000000000"),
-             "/match_id", "No match with this ID")
+def test_a_referral_about_a_match_must_involve_the_claimant(client, cast):
+    from tests.factories.investors import make_profile
+    from tests.factories.matching import make_match
+    from tests.factories.technologies import make_technology
+
+    inst = cast.institution.member
+    unknown = _refused(client, cast, referral_body(inst, match_id="00000000-0000-4000-8000-000000000000"),
+                       "/match_id", "No match with this ID")
+    others = make_match(make_technology(), make_profile())
+    hidden = _refused(client, cast, referral_body(inst, match_id=others.id), "/match_id")
+    assert hidden.json["errors"] == unknown.json["errors"]  # another pair's match stays invisible
+    own = make_match(make_technology(cast.claimant.member), make_profile())
+    resp = client.post("/v1/referrals", json=referral_body(inst, match_id=own.id), headers=cast.claimant.headers)
+    assert resp.status_code == 201, resp.json
+    assert resp.json["match_id"] == own.id
 
 
 @pytest.mark.parametrize(
