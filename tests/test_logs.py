@@ -154,11 +154,6 @@ def test_api_lines_name_the_member_client_and_person(flow):
     assert (data["member_id"], data["client_id"], data["user_id"]) == (flow.member.id, flow.public.client_id, flow.user.id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap: access lines of /oauth/token, /oauth/revoke and /oauth/introspect do not name the "
-    "authenticated client (platform_api/logs.py only reads g.principal, which the token endpoint never sets)",
-)
 def test_token_endpoint_lines_name_the_client(flow):
     lines = _access_lines(flow)
     rid = flow.sent[0][0]  # the client-credentials token request

@@ -43,6 +43,12 @@ def json_body() -> dict:
         raise BadRequest(f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
+    try:
+        # A lone \ud800-\udfff escape is valid JSON but no Unicode text: it can be neither
+        # stored nor sent back as UTF-8. Refused here, once, for every endpoint.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("The request body holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff).") from None
     if _depth(data) > MAX_DEPTH:
         raise BadRequest(f"The JSON body is nested deeper than {MAX_DEPTH} levels.")
     return data

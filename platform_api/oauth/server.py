@@ -11,6 +11,7 @@ Differences from Authlib's defaults, each on purpose:
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -19,7 +20,7 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import or_, select, update
 
 from ..config import DEFAULT_SCOPES
@@ -50,6 +51,7 @@ def query_client(client_id: str) -> OAuthClient | None:
 def save_token(token: dict, request) -> None:
     """Store a newly issued token by its hashes; the plain values go only to the client."""
     client: OAuthClient = request.client
+    g.oauth_client_id = client.client_id
     user = request.user
     if request.authorization_code is not None:
         family = request.authorization_code.id
@@ -92,6 +94,10 @@ def revoke_family(family_id: str) -> int:
 # --- scope policy ----------------------------------------------------------------------------
 
 
+# RFC 6749 3.3 scope-token: printable ASCII without space, quote or backslash.
+_SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+
+
 class StrictScopeMixin:
     """Refuse, rather than drop, any scope the server or the client does not allow."""
 
@@ -102,6 +108,8 @@ class StrictScopeMixin:
         requested = scope.split()
         if not requested:
             raise InvalidScopeError("The scope parameter is empty; omit it to ask for every scope the client has.")
+        if not all(_SCOPE_TOKEN.match(s) for s in requested):
+            raise InvalidScopeError("The scope parameter is malformed.")
         unknown = [s for s in requested if s not in DEFAULT_SCOPES]
         if unknown:
             raise InvalidScopeError(f"Unknown scope: {' '.join(unknown)}.")
@@ -242,7 +250,7 @@ def _query_token(token_string: str, hint: str | None):
     if not isinstance(token_string, str) or len(token_string) > 200:
         return None
     h = secret_hash(token_string)
-    if hint == "access_token":
+    if hint == "access_token":  # any other hint (or an unknown one) searches both
         cond = Token.access_token_hash == h
     elif hint == "refresh_token":
         cond = Token.refresh_token_hash == h
@@ -254,8 +262,22 @@ def _query_token(token_string: str, hint: str | None):
     return token
 
 
+def _check_token_param(request) -> None:
+    # RFC 7009 2.1 / RFC 7662 2.1: an unknown token_type_hint is ignored, not an error.
+    if "token" not in request.form:
+        raise InvalidRequestError("Missing 'token'.")
+
+
 class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
+
+    def check_params(self, request, client):
+        _check_token_param(request)
+
+    def authenticate_endpoint_client(self, request):
+        client = super().authenticate_endpoint_client(request)
+        g.oauth_client_id = client.client_id
+        return client
 
     def query_token(self, token_string, token_type_hint):
         return _query_token(token_string, token_type_hint)
@@ -270,6 +292,14 @@ class Revocation(RevocationEndpoint):
 
 class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = SECRET_AUTH_METHODS
+
+    def check_params(self, request, client):
+        _check_token_param(request)
+
+    def authenticate_endpoint_client(self, request):
+        client = super().authenticate_endpoint_client(request)
+        g.oauth_client_id = client.client_id
+        return client
 
     def query_token(self, token_string, token_type_hint):
         return _query_token(token_string, token_type_hint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
@@ -36,6 +37,32 @@ def _settings():
     return current_app.config["PLATFORM"]
 
 
+# RFC 6749 appendix A: these parameters are printable ASCII. Anything else is refused here,
+# before Authlib sees it. Those that Authlib may echo into an error description must also be
+# free of '"' and '\\', which error descriptions may not hold (RFC 6749 5.2).
+_VSCHAR = re.compile(r"^[\x20-\x7e]*$")
+_ECHOABLE = re.compile(r"^[\x20\x21\x23-\x5b\x5d-\x7e]*$")
+_OPAQUE_PARAMS = ("client_secret", "code", "code_verifier", "refresh_token", "token", "state", "code_challenge")
+_ECHOED_PARAMS = ("grant_type", "scope", "client_id", "redirect_uri", "token_type_hint", "response_type",
+                  "code_challenge_method")
+
+
+def _malformed_parameter() -> str | None:
+    for names, pattern in ((_ECHOED_PARAMS, _ECHOABLE), (_OPAQUE_PARAMS, _VSCHAR)):
+        for name in names:
+            for value in request.values.getlist(name):
+                if len(value) > 2048 or not pattern.match(value):
+                    return name
+    return None
+
+
+def _refuse_malformed():
+    name = _malformed_parameter()
+    if name is None:
+        return None
+    return jsonify({"error": "invalid_request", "error_description": f"The parameter {name} is malformed."}), 400
+
+
 def _throttle() -> None:
     """Per address and claimed client, so clients sharing an address keep separate budgets."""
     claimed = (request.authorization.username if request.authorization else None) or request.form.get("client_id") or "-"
@@ -60,6 +87,8 @@ def server_metadata():
 @transactional
 def issue_token():
     _throttle()
+    if (refused := _refuse_malformed()) is not None:
+        return refused
     s = session()
     if s.get_bind().dialect.name == "postgresql":
         # A token lost in a crash costs its client one more token request; not waiting for the
@@ -72,6 +101,8 @@ def issue_token():
 @transactional
 def revoke_token():
     _throttle()
+    if (refused := _refuse_malformed()) is not None:
+        return refused
     return _server().create_endpoint_response("revocation")
 
 
@@ -79,6 +110,8 @@ def revoke_token():
 @transactional
 def introspect_token():
     _throttle()
+    if (refused := _refuse_malformed()) is not None:
+        return refused
     return _server().create_endpoint_response("introspection")
 
 
@@ -163,6 +196,8 @@ def _sign_in(grant):
 @transactional
 def authorize():
     server = _server()
+    if (name := _malformed_parameter()) is not None:
+        return _error_page(f"The request's {name} parameter is malformed.")
     try:
         grant = server.get_consent_grant(end_user=None)
     except OAuth2Error as error:

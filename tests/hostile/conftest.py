@@ -110,29 +110,7 @@ def world() -> World:
 # (test function, "METHOD /path") -> what is wrong and where. Each case is a strict xfail: when
 # the bug is fixed the test passes, pytest reports XPASS(strict) as a failure, and the entry
 # must be removed here.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("test_a_body_over_one_mib_is_413", "POST /oauth/authorize"):
-        "contract: the sign-in form answers 413 with the HTML error page, openapi.yaml promises a "
-        "problem+json PayloadTooLarge (fix the spec's 413 for submitAuthorizationPage, or the page)",
-    ("test_lone_surrogates_in_every_string_are_refused", "PATCH /v1/members/{member_id}"):
-        "500: contact.email accepts a lone surrogate ('\\ud800' escape); writing the response then fails "
-        "with UnicodeEncodeError (platform_api/api/schemas.py Email, or refuse surrogates in api/body.py json_body)",
-    ("test_hostile_form_bodies_are_refused_cleanly", "POST /oauth/token"):
-        "500: a scope with NUL, '\"', '\\' or non-ASCII (grant_type=client_credentials&scope=a%00b): "
-        "oauth/server.py StrictScopeMixin puts it in an InvalidScopeError description, which Authlib refuses "
-        "with ValueError('Error description contains forbidden characters')",
-    ("test_hostile_form_bodies_are_refused_cleanly", "POST /oauth/revoke"):
-        "contract: an unknown token_type_hint gets 401 {'error': 'unsupported_token_type'} without "
-        "WWW-Authenticate (Authlib's UnsupportedTokenTypeError); openapi.yaml's 401 is invalid_client with a "
-        "Basic challenge, and RFC 7009 2.1 says an unknown hint is to be ignored",
-    ("test_hostile_form_bodies_are_refused_cleanly", "POST /oauth/introspect"):
-        "contract: an unknown token_type_hint gets 401 {'error': 'unsupported_token_type'} without "
-        "WWW-Authenticate (Authlib's UnsupportedTokenTypeError); openapi.yaml's 401 is invalid_client",
-    ("test_hostile_values_in_every_query_parameter", "GET /oauth/authorize"):
-        "500 (as an HTML page; the spec says problem+json): response_type, redirect_uri or scope holding NUL, "
-        "'\\', non-ASCII or a BOM make Authlib raise ValueError('Error description contains forbidden "
-        "characters') while building its error, which oauth/views.py authorize() does not catch",
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def cases(test: str, ops) -> list:
