@@ -1,7 +1,9 @@
 """Benchmarks: seed a data set into PostgreSQL, serve it with gunicorn, drive it with wrk.
 
     scripts/bench seed [--listings 100000] [--members 1000]
-    scripts/bench run  [--rounds 5] [--duration 5] [--connections 16] [--scenarios ping,me,search,token]
+    scripts/bench seed-profiles [--profiles 10000]
+    scripts/bench run  [--rounds 5] [--duration 5] [--connections 16]
+                       [--scenarios me,search,token,create,suggest-investors,suggest-technologies]
 
 Every figure is measured next to the bare endpoint of the same app (/healthz) in the same run:
 scenarios alternate with it in short rounds and the report gives the median of per-round ratios,
@@ -161,6 +163,60 @@ def seed(args) -> None:
     engine.dispose()
 
 
+def seed_profiles(args) -> None:
+    """Add investor profiles (through the service, as the API would) to a seeded database."""
+    from sqlalchemy import create_engine, select, update
+    from sqlalchemy.orm import Session
+
+    from platform_api.investors import services as investors
+    from platform_api.investors.schemas import ProfileCreateSchema
+    from platform_api.members.models import Member
+    from platform_api.oauth.models import Token
+    from platform_api.technologies.models import Technology
+
+    state = json.loads(STATE.read_text())
+    engine = create_engine(state["database_url"])
+    rng = random.Random(7)
+    schema = ProfileCreateSchema()
+    started = time.perf_counter()
+    with Session(engine) as s:
+        # The bench client's member keeps profiles too, so it may ask for both kinds of suggestion.
+        bench_id = s.execute(select(Token.member_id).limit(1)).scalar_one()
+        s.execute(update(Member).where(Member.id == bench_id).values(kind="investor"))
+        s.execute(update(Token).values(scope="members:read technologies:read technologies:write investors:read "
+                                             "investors:write matches:read"))
+        investors_ = list(s.scalars(select(Member).where(Member.kind.in_(["investor", "financial_institution"]))))
+        owners = [m for m in investors_ if m.id != bench_id]
+        bench = s.get(Member, bench_id)
+        for i in range(args.profiles):
+            field_list = rng.sample(list(TOPICS), rng.randint(1, 3))
+            words = [w for f in field_list for pair in TOPICS[f] for w in pair][:6]
+            lo = rng.randint(1, 7)
+            cur = rng.choice(["CNY", "CNY", "EUR", "USD"])
+            tmin = rng.randint(10, 500) * 10000
+            body = {"name": f"Mandate {i}", "fields": field_list, "trl_min": lo, "trl_max": rng.randint(lo, 9),
+                    "ticket_min": {"amount": f"{tmin}.00", "currency": cur},
+                    "ticket_max": {"amount": f"{tmin * rng.randint(2, 20)}.00", "currency": cur},
+                    "countries": rng.sample(COUNTRIES[5:], 2) + ["CN"], "deal_types": sorted(rng.sample(DEALS, 3), key=DEALS.index),
+                    "keywords": rng.sample(words, min(3, len(words)))}
+            owner = bench if i < 20 else owners[rng.randrange(len(owners))]
+            investors.create(session=s, owner=owner, data=schema.load(body))
+            if i % 1000 == 999:
+                s.commit()
+                print(f"\rseeded {i + 1}/{args.profiles} profiles", end="", file=sys.stderr)
+        s.commit()
+        techs = list(s.scalars(select(Technology.id).where(Technology.owner_id == bench_id,
+                                                           Technology.status == "published").limit(20)))
+        from platform_api.investors.models import InvestorProfile
+
+        profiles = list(s.scalars(select(InvestorProfile.id).where(InvestorProfile.owner_id == bench_id).limit(20)))
+    state.update({"profiles": args.profiles, "own_technologies": techs, "own_profiles": profiles})
+    STATE.write_text(json.dumps(state))
+    print(f"\nprofiles took {time.perf_counter() - started:.1f} s ({len(techs)} own listings, {len(profiles)} own profiles)",
+          file=sys.stderr)
+    engine.dispose()
+
+
 # --- load ------------------------------------------------------------------------------------
 
 SEARCHES = [
@@ -182,6 +238,14 @@ def _lua(scenario: str, state: dict) -> str:
     if scenario == "search":
         paths = ", ".join(f'"{p}"' for p in SEARCHES)
         return bearer + f"local paths = {{{paths}}}\nlocal i = 0\nrequest = function()\n  i = i + 1\n" \
+                        "  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n"
+    if scenario in ("suggest-investors", "suggest-technologies"):
+        if scenario == "suggest-investors":
+            paths = [f"/v1/technologies/{i}/suggested-investors" for i in state["own_technologies"]]
+        else:
+            paths = [f"/v1/investor-profiles/{i}/suggested-technologies" for i in state["own_profiles"]]
+        listed = ", ".join(f'"{p}"' for p in paths)
+        return bearer + f"local paths = {{{listed}}}\nlocal i = 0\nrequest = function()\n  i = i + 1\n" \
                         "  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n"
     if scenario == "token":
         basic = base64.b64encode(f"{state['client_id']}:{state['client_secret']}".encode()).decode()
@@ -223,7 +287,8 @@ def _worker_cpu(master_pid: int) -> float:
 
 def _wrk(url: str, lua: str, duration: int, connections: int, master_pid: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(lua)
+        fh.write(lua + '\ndone = function(summary, latency, requests)\n'
+                       '  io.write(string.format("p95-us %d\\n", latency:percentile(95)))\nend\n')
         script = fh.name
     cpu_before = _worker_cpu(master_pid)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, url],
@@ -234,8 +299,10 @@ def _wrk(url: str, lua: str, duration: int, connections: int, master_pid: int) -
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
-    return {"rps": rps, "p50": _ms(lat.get("50", "nan")), "p99": _ms(lat.get("99", "nan")), "errors": non2xx + socket_errors,
+    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))  # wrk prints no p95
+    p95 = float(m.group(1)) / 1000 if (m := re.search(r"p95-us (\d+)", out)) else float("nan")
+    return {"rps": rps, "p50": _ms(lat.get("50", "nan")), "p95": p95, "p99": _ms(lat.get("99", "nan")),
+            "errors": non2xx + socket_errors,
             "requests": total, "cpu_ms_per_req": 1000 * cpu / total if total else float("nan")}
 
 
@@ -297,18 +364,19 @@ def _report(results: dict, scenarios: list[str], state: dict, args) -> None:
     ping = results["ping"]
     print(f"\n{state['listings']:,} listings, {state['members']:,} members; gunicorn -w {args.workers} -k sync; "
           f"wrk -t2 -c{args.connections}; {args.rounds} rounds x {args.duration} s; medians\n")
-    head = f"{'scenario':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU ms/req':>11} {'vs bare':>8}"
+    head = (f"{'scenario':<21} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
+            f"{'CPU ms/req':>11} {'vs bare':>8}")
     print(head)
     print("-" * len(head))
     med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
-    print(f"{'bare':<10} {med(ping, 'rps'):>9.0f} {med(ping, 'p50'):>8.2f} {med(ping, 'p99'):>8.2f} "
+    print(f"{'bare':<21} {med(ping, 'rps'):>8.0f} {med(ping, 'p50'):>8.2f} {med(ping, 'p95'):>8.2f} {med(ping, 'p99'):>8.2f} "
           f"{sum(r['errors'] for r in ping):>7} {med(ping, 'cpu_ms_per_req'):>11.2f} {'100%':>8}")
     for s in scenarios:
         rows = results[s]
         # the bare run right before each scenario run is its baseline
         pairs = [(row, ping[i * len(scenarios) + scenarios.index(s)]) for i, row in enumerate(rows)]
         ratio = statistics.median(row["rps"] / base["rps"] for row, base in pairs)
-        print(f"{s:<10} {med(rows, 'rps'):>9.0f} {med(rows, 'p50'):>8.2f} {med(rows, 'p99'):>8.2f} "
+        print(f"{s:<21} {med(rows, 'rps'):>8.0f} {med(rows, 'p50'):>8.2f} {med(rows, 'p95'):>8.2f} {med(rows, 'p99'):>8.2f} "
               f"{sum(r['errors'] for r in rows):>7} {med(rows, 'cpu_ms_per_req'):>11.2f} {ratio:>8.0%}")
 
 
@@ -320,6 +388,8 @@ def main() -> None:
     p_seed.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     p_seed.add_argument("--listings", type=int, default=100_000)
     p_seed.add_argument("--members", type=int, default=1_000)
+    p_prof = sub.add_parser("seed-profiles", help="add investor profiles to the seeded database")
+    p_prof.add_argument("--profiles", type=int, default=10_000)
     p_run = sub.add_parser("run", help="serve the seeded database and measure")
     p_run.add_argument("--rounds", type=int, default=5)
     p_run.add_argument("--duration", type=int, default=5)
@@ -327,7 +397,7 @@ def main() -> None:
     p_run.add_argument("--workers", type=int, default=2)
     p_run.add_argument("--scenarios", default="me,search,token")
     args = parser.parse_args()
-    {"seed": seed, "run": run}[args.command](args)
+    {"seed": seed, "seed-profiles": seed_profiles, "run": run}[args.command](args)
 
 
 if __name__ == "__main__":
