@@ -197,7 +197,7 @@ def seed_profiles(args) -> None:
             body = {"name": f"Mandate {i}", "fields": field_list, "trl_min": lo, "trl_max": rng.randint(lo, 9),
                     "ticket_min": {"amount": f"{tmin}.00", "currency": cur},
                     "ticket_max": {"amount": f"{tmin * rng.randint(2, 20)}.00", "currency": cur},
-                    "countries": rng.sample(COUNTRIES[5:], 2) + ["CN"], "deal_types": sorted(rng.sample(DEALS, 3), key=DEALS.index),
+                    "countries": rng.sample(COUNTRIES[6:], 2) + ["CN"], "deal_types": sorted(rng.sample(DEALS, 3), key=DEALS.index),
                     "keywords": rng.sample(words, min(3, len(words)))}
             owner = bench if i < 20 else owners[rng.randrange(len(owners))]
             investors.create(session=s, owner=owner, data=schema.load(body))
