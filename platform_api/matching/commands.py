@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import click
 
 from ..api.schemas import is_currency
 from ..audit.services import record
-from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, note, pass_admin, table
+from ..cli import (
+    AdminContext, AdminError, AdminGroup, csv_records, emit, json_option, note, pass_admin, read_text_file, table,
+)
 from . import fx
 
 COLUMNS = ("date", "base", "quote", "rate")
@@ -23,15 +22,6 @@ MAX_SHOWN_ERRORS = 200
 @click.group(cls=AdminGroup)
 def fx_group() -> None:
     """FX rates for comparing asking prices with investors' tickets."""
-
-
-def _read_text(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AdminError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}).") from None
-    except OSError as exc:
-        raise AdminError(f"{path}: {exc.strerror}.") from None
 
 
 def _row(cells: dict) -> tuple[tuple | None, list[str]]:
@@ -64,18 +54,7 @@ def _row(cells: dict) -> tuple[tuple | None, list[str]]:
 
 def read_rates(path: str) -> tuple[list[tuple], list[tuple[int, str]]]:
     """Every record of a rates CSV, validated: (rows, (line, problem) errors)."""
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""), strict=True)
-    records = []
-    while True:
-        start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise AdminError(f"{path}: line {start}: malformed CSV: {exc}.") from None
-        if any(c.strip() for c in cells):
-            records.append((start, [c.strip() for c in cells]))
+    records = [(line, [c.strip() for c in cells]) for line, cells in csv_records(path, read_text_file(path))]
     if not records:
         raise AdminError(f"{path}: the file is empty; expected a header line: {','.join(COLUMNS)}.")
     line, header = records[0]

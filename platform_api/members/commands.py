@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 from marshmallow import ValidationError
@@ -18,7 +15,9 @@ from sqlalchemy.orm import Session
 from ..accounts import services as accounts
 from ..api.schemas import Text
 from ..audit.services import record
-from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, note, pass_admin, table
+from ..cli import (
+    AdminContext, AdminError, AdminGroup, csv_records, emit, json_option, note, pass_admin, read_text_file, table,
+)
 from ..oauth import services as oauth
 from . import services
 from .models import KINDS, STATUSES, Member
@@ -181,24 +180,7 @@ class CsvRow:
 
 def read_csv(path: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
     """Every record of a members CSV, validated: (valid rows, (line, 'field: message') errors)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AdminError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}).") from None
-    except OSError as exc:
-        raise AdminError(f"{path}: {exc.strerror}.") from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    while True:
-        start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise AdminError(f"{path}: line {start}: malformed CSV: {exc}.") from None
-        if any(c.strip() for c in cells):
-            records.append((start, cells))
+    records = csv_records(path, read_text_file(path))
     expected = ",".join(CSV_REQUIRED + CSV_OPTIONAL)
     if not records:
         raise AdminError(f"{path}: the file is empty; expected a header line: {expected}.")

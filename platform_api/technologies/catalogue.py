@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import sys
@@ -14,7 +12,8 @@ import click
 from marshmallow import ValidationError
 
 from ..api.schemas import is_language_tag
-from ..cli import AdminError
+from ..cli import AdminError, read_text_file
+from ..cli import csv_records as csv_lines
 from ..errors import pointer_errors
 from .schemas import TechnologyCreateSchema
 
@@ -24,15 +23,6 @@ class Row:
     line: int  # physical line where the record starts
     owner_id: str | None
     data: dict | None  # the validated create body; None if the row has problems
-
-
-def _read_text(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AdminError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}).") from None
-    except OSError as exc:
-        raise AdminError(f"{path}: {exc.strerror}.") from None
 
 
 def jsonl_records(path: str, text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
@@ -116,18 +106,7 @@ def _csv_rights(cell: str) -> tuple[list | None, list[tuple[str, str]]]:
 
 def csv_records(path: str, text: str, owner_given: bool) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
     """(line, body as the API would receive it) per CSV record."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    raw: list[tuple[int, list[str]]] = []
-    while True:
-        start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise AdminError(f"{path}: line {start}: malformed CSV: {exc}.") from None
-        if any(c.strip() for c in cells):
-            raw.append((start, cells))
+    raw = csv_lines(path, text)
     if not raw:
         raise AdminError(f"{path}: the file is empty; expected a header line. {SEE_HELP}")
     if raw[0][0] != 1:
@@ -168,7 +147,7 @@ def read_rows(path: str, owner_given: bool) -> tuple[list[Row], list[tuple[int, 
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".jsonl", ".ndjson"):
         raise AdminError(f"{path}: cannot tell the format from the file name; name it .csv, .jsonl or .ndjson.")
-    text = _read_text(path)
+    text = read_text_file(path)
     if suffix == ".csv":
         records, errors = csv_records(path, text, owner_given)
     else:
