@@ -268,16 +268,20 @@ def _check_token_param(request) -> None:
         raise InvalidRequestError("Missing 'token'.")
 
 
-class Revocation(RevocationEndpoint):
-    CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
-
-    def check_params(self, request, client):
-        _check_token_param(request)
+class _NamesItsClient:
+    """Lets the access log name the client that authenticated at this endpoint."""
 
     def authenticate_endpoint_client(self, request):
         client = super().authenticate_endpoint_client(request)
         g.oauth_client_id = client.client_id
         return client
+
+
+class Revocation(_NamesItsClient, RevocationEndpoint):
+    CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
+
+    def check_params(self, request, client):
+        _check_token_param(request)
 
     def query_token(self, token_string, token_type_hint):
         return _query_token(token_string, token_type_hint)
@@ -290,16 +294,11 @@ class Revocation(RevocationEndpoint):
         session().flush()
 
 
-class Introspection(IntrospectionEndpoint):
+class Introspection(_NamesItsClient, IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = SECRET_AUTH_METHODS
 
     def check_params(self, request, client):
         _check_token_param(request)
-
-    def authenticate_endpoint_client(self, request):
-        client = super().authenticate_endpoint_client(request)
-        g.oauth_client_id = client.client_id
-        return client
 
     def query_token(self, token_string, token_type_hint):
         return _query_token(token_string, token_type_hint)
