@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from urllib.parse import quote
-from urllib.parse import quote
 
 from flask import Response, json, request
 from marshmallow import ValidationError

@@ -3,8 +3,7 @@ import logging
 import pytest
 from sqlalchemy import text
 
-from platform_api.db import get_db
-from tests.factories.oauth import ClientFactory, make_client, make_token
+from tests.factories.oauth import make_client
 
 
 def test_sqlite_has_foreign_keys_and_wal(connection, database_url):

@@ -122,6 +122,7 @@ def _claim(s: Session, client_pk: str, key: str, fingerprint: str):
             else:
                 s.rollback()
                 return _replay(existing)
+        _purge_some(s, now)
         record = IdempotencyRecord(
             client_pk=client_pk, key=key, fingerprint=fingerprint, expires_at=now + ttl
         )
@@ -138,7 +139,7 @@ def _claim(s: Session, client_pk: str, key: str, fingerprint: str):
     )
 
 
-def purge_expired(s: Session) -> int:
-    """Delete records past their retention; returns how many."""
-    result = s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow()))
-    return result.rowcount or 0
+def _purge_some(s: Session, now: datetime, batch: int = 50) -> None:
+    """Delete a bounded batch of expired records, so that the table cannot grow without end."""
+    expired = select(IdempotencyRecord.id).where(IdempotencyRecord.expires_at <= now).limit(batch)
+    s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(expired.scalar_subquery())))

@@ -7,7 +7,7 @@ import re
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..api.schemas import BaseSchema, Country, Email, HttpUrl, ListQuery, Multilingual, Text, rfc3339
-from .models import KINDS, STATUSES, Member
+from .models import KINDS, Member
 
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
 
@@ -82,5 +82,3 @@ def admin_view(member: Member, home_country: str) -> dict:
     data["status_reason"] = member.status_reason
     return data
 
-
-STATUS_CHOICES = STATUSES

@@ -206,3 +206,22 @@ def test_rate_limiter_outage_does_not_take_the_api_down(make_app):
     app = make_app(rate_limit="4/minute", redis_url="redis://127.0.0.1:1/0")
     _t, value = make_token(ClientFactory())
     assert app.test_client().get("/v1/me", headers=auth(value)).status_code == 200
+
+
+def test_expired_idempotency_records_are_purged(idem_app, db_session):
+    from datetime import timedelta
+
+    from platform_api.api.idempotency import IdempotencyRecord
+    from platform_api.db import utcnow
+
+    c = idem_app.test_client()
+    client_row = ClientFactory()
+    _t, value = make_token(client_row)
+    past = utcnow() - timedelta(days=2)
+    for i in range(3):
+        db_session.add(IdempotencyRecord(client_pk=client_row.id, key=f"old-{i}", fingerprint="x", state="completed",
+                                         status_code=201, body="{}", created_at=past, expires_at=past + timedelta(days=1)))
+    db_session.flush()
+    assert c.post("/v1/_test/events", json={"n": "5"}, headers={**auth(value), "Idempotency-Key": "fresh"}).status_code == 201
+    keys = set(db_session.scalars(select(IdempotencyRecord.key).where(IdempotencyRecord.client_pk == client_row.id)))
+    assert keys == {"fresh"}
