@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..accounts.models import User
 from ..db import session, utcnow
@@ -77,6 +77,8 @@ _BEARER = (
     .join(OAuthClient, Token.client_pk == OAuthClient.id)
     .join(Member, Token.member_id == Member.id)
     .outerjoin(User, Token.user_id == User.id)
+    # Built once with a bound parameter, so SQLAlchemy does not rebuild its cache key per request.
+    .where(Token.access_token_hash == bindparam("token_hash"))
 )
 
 
@@ -85,7 +87,7 @@ def authenticate() -> Principal:
     if "principal" in g:
         return g.principal
     value = _bearer_value()
-    row = session().execute(_BEARER.where(Token.access_token_hash == secret_hash(value))).first()
+    row = session().execute(_BEARER, {"token_hash": secret_hash(value)}).first()
     if row is None:
         raise Unauthorized("The access token is invalid, expired or revoked.")
     (member, token_id, scope, token_revoked, expires, client_pk, client_id, client_name, client_type, client_revoked,
