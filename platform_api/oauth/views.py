@@ -48,11 +48,11 @@ _ECHOED_PARAMS = ("grant_type", "scope", "client_id", "redirect_uri", "token_typ
 
 
 def _malformed_parameter() -> str | None:
-    for names, pattern in ((_ECHOED_PARAMS, _ECHOABLE), (_OPAQUE_PARAMS, _VSCHAR)):
-        for name in names:
-            for value in request.values.getlist(name):
-                if len(value) > 2048 or not pattern.match(value):
-                    return name
+    values = request.values  # built anew on each access: read it once
+    for name, value in values.items(multi=True):
+        pattern = _ECHOABLE if name in _ECHOED_PARAMS else _VSCHAR if name in _OPAQUE_PARAMS else None
+        if pattern is not None and (len(value) > 2048 or not pattern.match(value)):
+            return name
     return None
 
 
