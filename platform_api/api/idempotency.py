@@ -15,8 +15,9 @@ from ..db import Base, IdColumn, JSONType, UTCDateTime, new_id, utcnow
 from ..errors import ApiError, BadRequest, Unprocessable
 
 # A request that crashed without cleaning up leaves an in-progress record; after this long
-# another request with the same key may take it over.
-STALE_AFTER = timedelta(minutes=2)
+# another request with the same key may take it over. Longer than gunicorn's 30 s timeout, so a
+# claim this old cannot belong to a request that is still running.
+STALE_AFTER = timedelta(seconds=60)
 _REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
 
 
@@ -75,23 +76,41 @@ def run_idempotent(s: Session, client_pk: str, call):
         return record
     record_id = record.id
     try:
-        rv = call()
-        resp = current_app.make_response(rv)
+        resp = current_app.make_response(call())
+        if resp.status_code >= 400:
+            raise _Refused(resp)
+        record = s.get(IdempotencyRecord, record_id)
+        record.state = "completed"
+        record.status_code = resp.status_code
+        record.body = resp.get_data(as_text=True)
+        record.headers = {h: resp.headers[h] for h in _REPLAYED_HEADERS if h in resp.headers}
+        # Committed here, with the request's effects: if this commit fails, the claim is released
+        # below like on any other failure, so that a retry is not told the key is still in use.
+        s.commit()
+        return resp
+    except _Refused as refused:
+        _release(s, record_id)
+        return refused.response
     except BaseException:
-        s.rollback()
+        _release(s, record_id)
+        raise
+
+
+class _Refused(Exception):
+    """An error response (not an exception) from the view: nothing is stored under the key."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+def _release(s: Session, record_id: str) -> None:
+    """Drop a claim after a failure; if even that fails, the claim goes stale after STALE_AFTER."""
+    s.rollback()
+    try:
         s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
         s.commit()
-        raise
-    if resp.status_code >= 400:
+    except Exception:
         s.rollback()
-        s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-        return resp
-    record = s.get(IdempotencyRecord, record_id)
-    record.state = "completed"
-    record.status_code = resp.status_code
-    record.body = resp.get_data(as_text=True)
-    record.headers = {h: resp.headers[h] for h in _REPLAYED_HEADERS if h in resp.headers}
-    return resp
 
 
 def _claim(s: Session, client_pk: str, key: str, fingerprint: str):

@@ -87,6 +87,10 @@ def idem_app(settings_overrides, connection):
         from platform_api.api.body import json_body
 
         body = json_body()
+        if body.get("clash_with"):
+            # Not flushed: the duplicate primary key fails at the request's commit, not in the view.
+            session().add(AuditEvent(id=body["clash_with"], actor="test", action="test.create", target_type="test"))
+            return jsonify({}), 201
         if body.get("fail"):
             from platform_api.errors import Unprocessable
 
@@ -225,3 +229,20 @@ def test_expired_idempotency_records_are_purged(idem_app, db_session):
     assert c.post("/v1/_test/events", json={"n": "5"}, headers={**auth(value), "Idempotency-Key": "fresh"}).status_code == 201
     keys = set(db_session.scalars(select(IdempotencyRecord.key).where(IdempotencyRecord.client_pk == client_row.id)))
     assert keys == {"fresh"}
+
+
+def test_a_failing_commit_releases_the_idempotency_key(idem_app, db_session):
+    from platform_api.api.idempotency import IdempotencyRecord
+
+    existing = AuditEvent(actor="test", action="test.other", target_type="test")
+    db_session.add(existing)
+    db_session.flush()
+    c = idem_app.test_client()
+    client_row = ClientFactory()
+    _t, value = make_token(client_row)
+    h = {**auth(value), "Idempotency-Key": "commit-fails"}
+    first = c.post("/v1/_test/events", json={"clash_with": existing.id}, headers=h)
+    assert first.status_code == 409 and first.json["type"] == "/problems/conflict"
+    assert db_session.scalars(select(IdempotencyRecord).where(IdempotencyRecord.client_pk == client_row.id)).all() == []
+    retry = c.post("/v1/_test/events", json={"clash_with": existing.id}, headers=h)
+    assert retry.json["type"] == "/problems/conflict"  # not "still in progress"
