@@ -4,8 +4,15 @@
     scripts/bench seed-profiles [--profiles 10000]
     scripts/bench run  [--rounds 5] [--duration 5] [--connections 16]
                        [--scenarios me,search,token,create,suggest-investors,suggest-technologies]
+    scripts/bench faults   [--cuts 3] [--interval 3]   # terminate the database's backends under load
+    scripts/bench shutdown                             # SIGTERM the gunicorn master under write load
+    scripts/bench soak     [--minutes 10]              # moderate mixed load, worker RSS every minute
 
-Every figure is measured next to the bare endpoint of the same app (/healthz) in the same run:
+Every command takes --state PATH (default instance/bench-state.json): the file `seed` writes
+(database URL, client credentials, a token) and the others read, so that runs against different
+databases do not overwrite each other's.
+
+`run` measures every figure next to the bare endpoint of the same app (/healthz) in the same run:
 scenarios alternate with it in short rounds and the report gives the median of per-round ratios,
 because this machine's speed drifts by 30% or more within a minute (see PERFORMANCE.md). Server
 CPU per request is read from the gunicorn workers' /proc counters.
@@ -157,8 +164,9 @@ def seed(args) -> None:
         conn.execute(text("ANALYZE"))
         conn.commit()
     print(f"\nseed took {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    STATE.parent.mkdir(parents=True, exist_ok=True)
-    STATE.write_text(json.dumps({"database_url": url, "client_id": client_id, "client_secret": client_secret,
+    state_path = Path(args.state)
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    state_path.write_text(json.dumps({"database_url": url, "client_id": client_id, "client_secret": client_secret,
                                  "access_token": access, "listings": args.listings, "members": args.members}))
     engine.dispose()
 
@@ -174,7 +182,7 @@ def seed_profiles(args) -> None:
     from platform_api.oauth.models import Token
     from platform_api.technologies.models import Technology
 
-    state = json.loads(STATE.read_text())
+    state = json.loads(Path(args.state).read_text())
     engine = create_engine(state["database_url"])
     rng = random.Random(7)
     schema = ProfileCreateSchema()
@@ -211,7 +219,7 @@ def seed_profiles(args) -> None:
 
         profiles = list(s.scalars(select(InvestorProfile.id).where(InvestorProfile.owner_id == bench_id).limit(20)))
     state.update({"profiles": args.profiles, "own_technologies": techs, "own_profiles": profiles})
-    STATE.write_text(json.dumps(state))
+    Path(args.state).write_text(json.dumps(state))
     print(f"\nprofiles took {time.perf_counter() - started:.1f} s ({len(techs)} own listings, {len(profiles)} own profiles)",
           file=sys.stderr)
     engine.dispose()
@@ -315,7 +323,7 @@ def _free_port() -> int:
 def run(args) -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
-    state = json.loads(STATE.read_text())
+    state = json.loads(Path(args.state).read_text())
     port = _free_port()
     instance = tempfile.mkdtemp(prefix="bench-instance-")
     env = {**os.environ, "DATABASE_URL": state["database_url"], "SECRET_KEY": SECRET, "PLATFORM_ENV": "production",
@@ -380,10 +388,516 @@ def _report(results: dict, scenarios: list[str], state: dict, args) -> None:
               f"{sum(r['errors'] for r in rows):>7} {med(rows, 'cpu_ms_per_req'):>11.2f} {ratio:>8.0%}")
 
 
+# --- robustness: database faults, shutdown under load, soak ----------------------------------
+
+
+def _start_server(state: dict, workers: int, **extra_env) -> SimpleNamespace:
+    """gunicorn with config/gunicorn.conf.py on a free port, in its own session."""
+    port = _free_port()
+    instance = tempfile.mkdtemp(prefix="bench-instance-")
+    env = {**os.environ, "DATABASE_URL": state["database_url"], "SECRET_KEY": SECRET, "PLATFORM_ENV": "production",
+           "PLATFORM_ISSUER": "https://bench.example", "PLATFORM_RATE_LIMIT": "100000000/minute",
+           "PLATFORM_INSTANCE_PATH": instance, "PLATFORM_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
+           "AUTHLIB_INSECURE_TRANSPORT": "1", "FORWARDED_ALLOW_IPS": "127.0.0.1",
+           "GUNICORN_MAX_REQUESTS": "100000000", **extra_env}
+    log_path = Path(instance) / "server.log"
+    log = open(log_path, "w")
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py")],
+                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    server = SimpleNamespace(proc=proc, pid=proc.pid, base=base, port=port, instance=instance, log=log, log_path=log_path)
+    try:
+        _wait_ready(base)
+    except BaseException:
+        _stop_server(server)
+        raise
+    server.boot_s = time.monotonic() - started
+    return server
+
+
+def _stop_server(server: SimpleNamespace) -> str:
+    """Stop gunicorn (SIGTERM to its process group), remove its instance folder, return its log."""
+    if server.proc.poll() is None:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            server.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.proc.wait()
+    server.log.close()
+    text_ = server.log_path.read_text(errors="replace")
+    shutil.rmtree(server.instance, ignore_errors=True)
+    return text_
+
+
+def _workers(master_pid: int) -> list[int]:
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == master_pid:
+                out.append(int(pid))
+    return sorted(out)
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _create_body(title: str) -> bytes:
+    return json.dumps({"title": {"en": title, "zh": "故障测试"}, "summary": {"en": "Created by the robustness bench."},
+                       "field": "new_energy", "trl": 5, "deal_types": ["assignment"], "origin_country": "CN"}).encode()
+
+
+def _request(base: str, state: dict, kind: str, key: str | None = None, tag: str = "") -> dict:
+    """One request on a fresh connection (sync workers close it anyway); records what came back."""
+    import http.client
+
+    host, port = base.rsplit("//", 1)[1].split(":")
+    headers = {"Authorization": f"Bearer {state['access_token']}"}
+    body = None
+    if kind == "create":
+        method, path, body = "POST", "/v1/technologies", _create_body(f"{tag} {key}")
+        headers.update({"Content-Type": "application/json", "Idempotency-Key": key})
+    elif kind == "search":
+        method, path = "GET", random.choice(SEARCHES)
+    elif kind == "token":
+        method, path = "POST", "/oauth/token"
+        basic = base64.b64encode(f"{state['client_id']}:{state['client_secret']}".encode()).decode()
+        headers = {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"}
+        body = b"grant_type=client_credentials&scope=technologies%3Aread"
+    else:
+        method, path = "GET", "/v1/me"
+    rec = {"kind": kind, "key": key, "t0": time.monotonic(), "status": None, "body": None, "error": None,
+           "replayed": False}
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        rec["status"] = resp.status
+        rec["replayed"] = resp.getheader("Idempotent-Replayed") == "true"
+        ctype = (resp.getheader("Content-Type") or "").split(";")[0].strip()
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            doc = None
+        if ctype == "application/problem+json" and isinstance(doc, dict) and doc.get("status") == resp.status:
+            rec["body"] = "problem+json"
+        elif ctype == "application/json" and doc is not None:
+            rec["body"] = "json"
+        else:
+            rec["body"] = f"{ctype or 'no content-type'} ({len(data)} bytes)"
+    except (OSError, http.client.HTTPException) as exc:
+        rec["error"] = type(exc).__name__
+    finally:
+        conn.close()
+    rec["t1"] = time.monotonic()
+    return rec
+
+
+class _Load:
+    """A few client threads sending a weighted mix of requests; every request is recorded."""
+
+    def __init__(self, base: str, state: dict, mix: dict[str, int], threads: int, tag: str):
+        import threading
+
+        self.base, self.state, self.tag = base, state, tag
+        self.kinds = [k for k, w in mix.items() for _ in range(w)]
+        self.records: list[dict] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._n = 0
+        self._threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(threads)]
+
+    def _next_key(self) -> str:
+        with self._lock:
+            self._n += 1
+            return f"{self.tag}-{self._n:06d}"
+
+    def _loop(self, i: int) -> None:
+        rng = random.Random(i)
+        while not self._stop.is_set():
+            kind = rng.choice(self.kinds)
+            rec = _request(self.base, self.state, kind, self._next_key() if kind == "create" else None, self.tag)
+            self.records.append(rec)
+            if rec["error"] == "ConnectionRefusedError":
+                time.sleep(0.05)  # nothing listens (shutdown): do not spin
+
+    def start(self) -> "_Load":
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self) -> list[dict]:
+        self._stop.set()
+        for t in self._threads:
+            t.join()
+        return self.records
+
+
+def _outcome(rec: dict) -> str:
+    if rec["error"]:
+        return f"connection error ({rec['error']})"
+    return f"{rec['status']} {rec['body']}"
+
+
+def _tally(records: list[dict]) -> str:
+    from collections import Counter
+
+    counts = Counter(_outcome(r) for r in records)
+    return ", ".join(f"{n} x {k}" for k, n in counts.most_common()) or "none"
+
+
+def _stored_titles(url: str, tag: str) -> dict[str, int]:
+    """key -> number of listings whose English title names it."""
+    import psycopg
+
+    with psycopg.connect(_libpq(url)) as conn:
+        rows = conn.execute("SELECT title->>'en', count(*) FROM technologies WHERE title->>'en' LIKE %s GROUP BY 1",
+                            (tag + " %",)).fetchall()
+    return {t.split(" ", 1)[1]: n for t, n in rows}
+
+
+def _leftover_claims(url: str, tag: str) -> int:
+    import psycopg
+
+    with psycopg.connect(_libpq(url)) as conn:
+        return conn.execute("SELECT count(*) FROM idempotency_records WHERE key LIKE %s AND state = 'in_progress'",
+                            (tag + "-%",)).fetchone()[0]
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _check_writes(url: str, tag: str, creates: list[dict], retried: list[dict] | None = None) -> bool:
+    """Every 201 is stored exactly once, and nothing is stored without a 201."""
+    stored = _stored_titles(url, tag)
+    answered = {r["key"] for r in creates if r["status"] == 201}
+    answered |= {r["key"] for r in (retried or []) if r["status"] == 201}
+    lost = sorted(answered - set(stored))
+    unanswered = sorted(set(stored) - answered)
+    dupes = sorted(k for k, n in stored.items() if n > 1)
+    print(f"  writes: {len(creates)} creating POSTs, {len(answered)} answered 201, {len(stored)} stored; "
+          f"201 but not stored: {len(lost)}; stored without a 201: {len(unanswered)}; stored twice: {len(dupes)}")
+    for what, keys in (("201 but not stored", lost), ("stored without a 201", unanswered), ("stored twice", dupes)):
+        if keys:
+            print(f"    {what}: {', '.join(keys[:10])}{' ...' if len(keys) > 10 else ''}")
+    claims = _leftover_claims(url, tag)
+    if claims:
+        print(f"  idempotency claims left 'in_progress' for this run's keys: {claims} "
+              f"(a retry with such a key gets 409 until {int(STALE_CLAIM_S)} s after the claim)")
+    return not lost and not unanswered and not dupes
+
+
+STALE_CLAIM_S = 120  # platform_api.api.idempotency.STALE_AFTER
+
+
+def _retry_failed(base: str, state: dict, tag: str, creates: list[dict]) -> list[dict]:
+    """What a well-behaved client does after a failed POST: send it again with the same key."""
+    failed = [r for r in creates if r["status"] != 201]
+    out = []
+    for r in failed:
+        out.append(_request(base, state, "create", r["key"], tag))
+    if failed:
+        from collections import Counter
+
+        counts = Counter(_outcome(r) + (" (replayed)" if r["replayed"] else "") for r in out)
+        print(f"  retried the {len(failed)} failed POSTs with their Idempotency-Key: "
+              + ", ".join(f"{n} x {k}" for k, n in counts.most_common()))
+        for first, again in zip(failed, out):
+            if again["status"] != 201:
+                print(f"    {first['key']}: first {_outcome(first)}, retry {_outcome(again)}")
+    return out
+
+
+def _smoke(base: str, state: dict, tag: str, n: int = 10) -> list[dict]:
+    recs = []
+    for i in range(n):
+        for kind in ("me", "search", "token", "create"):
+            recs.append(_request(base, state, kind, f"{tag}-smoke-{i:03d}" if kind == "create" else None, tag))
+    return recs
+
+
+def _terminate_backends(url: str) -> int:
+    import psycopg
+
+    dbname = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = %s AND pid <> pg_backend_pid()", (dbname,)).fetchall()
+    return sum(1 for (ok,) in rows if ok)
+
+
+def _guard_database(state: dict, allow: bool) -> None:
+    """faults terminates every connection to the database: only do that to an idle bench database."""
+    import psycopg
+
+    url = state["database_url"]
+    dbname = url.rsplit("/", 1)[1].split("?")[0]
+    if allow:
+        return
+    if not dbname.startswith("bench"):
+        raise SystemExit(f"refusing to disturb database {dbname!r} (not a bench database); pass --i-own-this-database")
+    with psycopg.connect(_libpq(url)) as conn:
+        others = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                              (dbname,)).fetchone()[0]
+    if others:
+        raise SystemExit(f"database {dbname!r} has {others} other connections (someone else is using it?); "
+                         "seed a database of your own (see --state) or pass --i-own-this-database")
+
+
+def _tracebacks(log: str, limit: int = 3) -> str:
+    """The server log's tracebacks (up to `limit`), each to the exception line."""
+    out, lines, i = [], log.splitlines(), 0
+    while i < len(lines) and len(out) < limit:
+        if lines[i].startswith("Traceback"):
+            j = i + 1
+            while j < len(lines) and (lines[j].startswith((" ", "\t")) or not lines[j].strip()):
+                j += 1
+            out.append("\n".join("    | " + l for l in lines[max(0, i - 1):j + 1]))
+            i = j
+        i += 1
+    return "\n".join(out)
+
+
+def faults(args) -> None:
+    """Cut the service's database connections under load; every failure must be a clean 503."""
+    state = json.loads(Path(args.state).read_text())
+    _guard_database(state, args.i_own_this_database)
+    url = state["database_url"]
+    tag = f"fault-{uuid.uuid4().hex[:8]}"
+    server = _start_server(state, args.workers)
+    ok = True
+    try:
+        workers_before = _workers(server.pid)
+        _smoke(server.base, state, tag + "w", 2)  # warm-up (its listings are not counted)
+        load = _Load(server.base, state, {"me": 3, "search": 2, "token": 1, "create": 4}, args.clients, tag).start()
+        time.sleep(args.settle)
+        kills = []
+        for i in range(args.cuts):
+            t = time.monotonic()
+            kills.append((t, _terminate_backends(url)))
+            time.sleep(args.interval)
+        records = load.stop()
+        t_end = time.monotonic()
+        creates = [r for r in records if r["kind"] == "create"]
+        bad = [r for r in records if r["status"] not in (200, 201) and not (r["status"] == 503 and r["body"] == "problem+json")]
+        print(f"\nfaults: gunicorn -w {args.workers}, {args.clients} client threads (me 3 : search 2 : token 1 : create 4), "
+              f"{args.cuts} cuts {args.interval:g} s apart; database {url.rsplit('/', 1)[1]}")
+        print(f"  requests: {len(records)}; outcomes: {_tally(records)}")
+        print(f"  failures other than 503 problem+json: {len(bad)}" + (f" ({_tally(bad)})" if bad else ""))
+        ok &= not bad
+        failed_all = [r for r in records if r["status"] not in (200, 201)]
+        if failed_all:
+            from collections import Counter
+
+            by_kind = Counter(r["kind"] for r in failed_all)
+            print("  failed requests by kind: " + ", ".join(f"{k} {n}" for k, n in by_kind.most_common()))
+        for i, (t, n) in enumerate(kills):
+            t_next = kills[i + 1][0] if i + 1 < len(kills) else t_end
+            window = [r for r in records if t <= r["t1"] < t_next]  # answered after this cut, before the next
+            failed = [r for r in window if r["status"] not in (200, 201)]
+            if failed:
+                last_fail = max(r["t1"] for r in failed)
+                after = [r for r in window if r["t0"] >= last_fail]
+                first_ok = min((r["t1"] for r in after if r["status"] in (200, 201)), default=float("nan"))
+                recovered = f"last failure answered {1000 * (last_fail - t):.0f} ms after the cut, first success after " \
+                            f"it {1000 * (first_ok - t):.0f} ms after the cut; then {len(after)} requests " \
+                            f"{'all OK' if all(r['status'] in (200, 201) for r in after) else 'NOT all OK'}"
+            else:
+                recovered = "no request failed"
+            print(f"  cut {i + 1} at +{t - records[0]['t0']:.1f} s: {n} backends terminated; failed: {len(failed)} "
+                  f"({_tally(failed) if failed else '-'}); {recovered}")
+        workers_after = _workers(server.pid)
+        restarted = workers_before != workers_after
+        print(f"  workers before {workers_before}, after {workers_after}: "
+              f"{'a worker was replaced' if restarted else 'same processes, no restart'}")
+        retried = _retry_failed(server.base, state, tag, creates)
+        smoke = _smoke(server.base, state, tag + "s", 5)
+        smoke_ok = all(r["status"] in (200, 201) for r in smoke)
+        print(f"  afterwards, without restart: {len(smoke)} sequential me/search/token/create requests: {_tally(smoke)}")
+        ok &= smoke_ok and not restarted
+        ok &= _check_writes(url, tag, creates, retried)
+        log = _stop_server(server)
+    except BaseException:
+        _stop_server(server)
+        raise
+    tracebacks = log.count("Traceback")
+    print(f"  server log: {log.count('database unavailable')} 'database unavailable' lines, {tracebacks} tracebacks, "
+          f"{log.count('WORKER TIMEOUT')} worker timeouts")
+    if tracebacks:
+        print(_tracebacks(log))
+    if args.show_log:
+        print(log)
+    print("  result:", "PASS" if ok else "FAIL")
+    if not ok:
+        raise SystemExit(1)
+
+
+def shutdown(args) -> None:
+    """SIGTERM the gunicorn master under write load: no answered write lost; restart and confirm."""
+    state = json.loads(Path(args.state).read_text())
+    url = state["database_url"]
+    tag = f"term-{uuid.uuid4().hex[:8]}"
+    server = _start_server(state, args.workers)
+    ok = True
+    try:
+        _smoke(server.base, state, tag + "w", 2)
+        load = _Load(server.base, state, {"me": 1, "create": 4}, args.clients, tag).start()
+        time.sleep(args.settle)
+        workers = _workers(server.pid)
+        t_term = time.monotonic()
+        os.kill(server.pid, signal.SIGTERM)
+        server.proc.wait(timeout=300)
+        t_exit = time.monotonic()
+        time.sleep(0.5)
+        records = load.stop()
+    finally:
+        log = _stop_server(server)
+    stray = [p for p in workers if Path(f"/proc/{p}").exists()]
+    before = [r for r in records if r["t1"] < t_term]
+    inflight = [r for r in records if r["t0"] < t_term <= r["t1"]]
+    after = [r for r in records if r["t0"] >= t_term]
+    graceful = os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30")
+    print(f"\nshutdown: gunicorn -w {args.workers}, {args.clients} client threads (me 1 : create 4), "
+          f"SIGTERM to the master after {args.settle:g} s (graceful_timeout {graceful} s)")
+    print(f"  master exited {1000 * (t_exit - t_term):.0f} ms after SIGTERM with status {server.proc.returncode}; "
+          f"workers left running: {len(stray)}")
+    print(f"  answered before SIGTERM: {len(before)} ({_tally(before)})")
+    print(f"  in flight at SIGTERM:    {len(inflight)} ({_tally(inflight)})")
+    print(f"  sent after SIGTERM:      {len(after)} ({_tally(after)})")
+    bad = [r for r in records if r["status"] is not None and r["status"] >= 500]
+    if bad:
+        print(f"  5xx answers: {_tally(bad)}")
+    ok &= not stray and not bad
+    if server.proc.returncode != 0:
+        print(f"  WARNING: the master exited with status {server.proc.returncode} after SIGTERM (expected 0)")
+    print(f"  server log: {log.count('Traceback')} tracebacks; "
+          f"{'; '.join(l.split('] ', 1)[-1] for l in log.splitlines() if 'signal' in l.lower() or 'exiting' in l.lower())[:400]}")
+    if "Traceback" in log:
+        print(_tracebacks(log))
+    if args.show_log:
+        print(log)
+    server = _start_server(state, args.workers)
+    try:
+        print(f"  restarted: ready after {server.boot_s:.2f} s")
+        creates = [r for r in records if r["kind"] == "create"]
+        # first without retries: what the SIGTERM itself did
+        stored = _stored_titles(url, tag)
+        answered = {r["key"] for r in creates if r["status"] == 201}
+        lost = answered - set(stored)
+        print(f"  before any retry: {len(answered)} creates answered 201, {len(lost)} of them not stored "
+              f"(committed writes lost); {len(creates) - len(answered)} unanswered, of which stored: "
+              f"{len(set(stored) - answered)}")
+        ok &= not lost
+        retried = _retry_failed(server.base, state, tag, creates)
+        smoke = _smoke(server.base, state, tag + "s", 5)
+        print(f"  after restart: {len(smoke)} sequential me/search/token/create requests: {_tally(smoke)}")
+        ok &= all(r["status"] in (200, 201) for r in smoke)
+        ok &= _check_writes(url, tag, creates, retried)
+    finally:
+        _stop_server(server)
+    print("  result:", "PASS" if ok else "FAIL")
+    if not ok:
+        raise SystemExit(1)
+
+
+def soak(args) -> None:
+    """Moderate mixed load for N minutes; worker RSS every minute and the error count."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    state = json.loads(Path(args.state).read_text())
+    extra = {} if args.max_requests is None else {"GUNICORN_MAX_REQUESTS": str(args.max_requests)}
+    server = _start_server(state, args.workers, **extra)
+    basic = base64.b64encode(f"{state['client_id']}:{state['client_secret']}".encode()).decode()
+    bearer = f'["Authorization"] = "Bearer {state["access_token"]}"'
+    lines = [f'  reqs[#reqs + 1] = wrk.format("GET", "/v1/me", {{{bearer}}})'] * 4
+    lines += [f'  reqs[#reqs + 1] = wrk.format("GET", "{p}", {{{bearer}}})' for p in SEARCHES[:2]]
+    lines += ['  reqs[#reqs + 1] = wrk.format("POST", "/oauth/token", {["Authorization"] = "Basic ' + basic + '", '
+              '["Content-Type"] = "application/x-www-form-urlencoded"}, '
+              '"grant_type=client_credentials&scope=technologies%3Aread")'] * 2
+    lua = ("local reqs = {}\nlocal i = 0\nrequest = function()\n  if #reqs == 0 then\n" + "\n".join(lines) +
+           "\n  end\n  i = i + 1\n  return reqs[(i % #reqs) + 1]\nend\n")
+    samples = []
+
+    def sample(label: str) -> None:
+        pids = _workers(server.pid)
+        samples.append((label, {p: _rss_mib(p) for p in pids}))
+        print(f"  {label:<16} " + "  ".join(f"pid {p}: {_rss_mib(p):6.1f} MiB" for p in pids), file=sys.stderr)
+
+    try:
+        sample("after boot")
+        _wrk(server.base, lua, 5, args.connections, server.pid)  # warm-up
+        sample("after warm-up")
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+            fh.write(lua)
+            script = fh.name
+        total = max(1, round(args.minutes * 60))
+        cpu0 = _worker_cpu(server.pid)
+        wrk = subprocess.Popen(["wrk", "-t2", f"-c{args.connections}", f"-d{total}s", "--latency", "-s", script, server.base],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        t0 = time.monotonic()
+        minute = 0
+        while wrk.poll() is None:
+            time.sleep(1)
+            if time.monotonic() - t0 >= (minute + 1) * 60 and wrk.poll() is None:
+                minute += 1
+                sample(f"minute {minute}")
+        out = wrk.communicate()[0]
+        cpu = _worker_cpu(server.pid) - cpu0
+        os.unlink(script)
+        sample("end")
+        log = _stop_server(server)
+    except BaseException:
+        if "wrk" in locals() and wrk.poll() is None:
+            wrk.kill()
+        _stop_server(server)
+        raise
+    if wrk.returncode != 0 or "requests in" not in out:
+        raise SystemExit(f"wrk failed (exit {wrk.returncode}):\n{out}")
+    rps = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", out)) else float("nan")
+    n = int(m.group(1)) if (m := re.search(r"(\d+) requests in", out)) else 0
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    sock = m.group(0) if (m := re.search(r"Socket errors:.*", out)) else "Socket errors: none"
+    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
+    print(f"\nsoak: {args.minutes:g} min, wrk -t2 -c{args.connections}, mix me 4 : search 2 : token 2, "
+          f"gunicorn -w {args.workers} (max_requests {args.max_requests or 'off'})")
+    print(f"  {n:,} requests, {rps:.0f} req/s, p50 {lat.get('50')}, p99 {lat.get('99')}, "
+          f"CPU {1000 * cpu / n if n else float('nan'):.2f} ms/req; non-2xx: {non2xx}; {sock}")
+    first = dict(samples[1][1]) if len(samples) > 1 else {}
+    last = dict(samples[-1][1])
+    print("  worker RSS MiB: " + "; ".join(
+        f"pid {p}: {first.get(p, float('nan')):.1f} -> {last[p]:.1f} ({last[p] - first.get(p, float('nan')):+.1f})"
+        for p in last))
+    if set(first) != set(last):
+        print(f"  workers changed during the run: {sorted(first)} -> {sorted(last)}")
+    print(f"  server log: {log.count('Traceback')} tracebacks, {log.count('WORKER TIMEOUT')} worker timeouts")
+    print("  per-minute samples (MiB): " + " | ".join(
+        f"{label}: " + ", ".join(f"{v:.1f}" for v in rss.values()) for label, rss in samples))
+    if non2xx or sock != "Socket errors: none":
+        raise SystemExit(1)
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    state_help = f"state file written by seed and read by the other commands (default {STATE.relative_to(ROOT)})"
     p_seed = sub.add_parser("seed", help="(re)create the bench database and seed it")
     p_seed.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     p_seed.add_argument("--listings", type=int, default=100_000)
@@ -396,8 +910,31 @@ def main() -> None:
     p_run.add_argument("--connections", type=int, default=16)
     p_run.add_argument("--workers", type=int, default=2)
     p_run.add_argument("--scenarios", default="me,search,token")
+    p_faults = sub.add_parser("faults", help="cut the database connections under load; failures must be clean 503s")
+    p_faults.add_argument("--cuts", type=int, default=3, help="how many times to terminate the backends")
+    p_faults.add_argument("--interval", type=float, default=3.0, help="seconds between cuts (and after the last)")
+    p_faults.add_argument("--settle", type=float, default=3.0, help="seconds of load before the first cut")
+    p_faults.add_argument("--clients", type=int, default=4)
+    p_faults.add_argument("--workers", type=int, default=2)
+    p_faults.add_argument("--show-log", action="store_true")
+    p_faults.add_argument("--i-own-this-database", action="store_true",
+                          help="allow terminating connections of a database whose name does not start with 'bench'")
+    p_term = sub.add_parser("shutdown", help="SIGTERM the gunicorn master under write load, then restart")
+    p_term.add_argument("--settle", type=float, default=3.0, help="seconds of load before SIGTERM")
+    p_term.add_argument("--clients", type=int, default=4)
+    p_term.add_argument("--workers", type=int, default=2)
+    p_term.add_argument("--show-log", action="store_true")
+    p_soak = sub.add_parser("soak", help="moderate mixed load for a while; worker RSS every minute")
+    p_soak.add_argument("--minutes", type=float, default=10)
+    p_soak.add_argument("--connections", type=int, default=4)
+    p_soak.add_argument("--workers", type=int, default=2)
+    p_soak.add_argument("--max-requests", type=int, default=None,
+                        help="gunicorn max_requests (default: off, so that growth is not hidden by recycling)")
+    commands = {"seed": seed, "seed-profiles": seed_profiles, "run": run, "faults": faults, "shutdown": shutdown, "soak": soak}
+    for p in (p_seed, p_prof, p_run, p_faults, p_term, p_soak):
+        p.add_argument("--state", default=str(STATE), help=state_help)
     args = parser.parse_args()
-    {"seed": seed, "seed-profiles": seed_profiles, "run": run}[args.command](args)
+    commands[args.command](args)
 
 
 if __name__ == "__main__":
