@@ -20,3 +20,42 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 limit_request_line = 8190
 limit_request_fields = 100
+
+# --- Prometheus metrics (platform_api.metrics) ------------------------------------------------
+# Workers write their counters to files in one folder, and GET /metrics adds up every worker's.
+# prometheus-client picks multiprocess mode when first imported, so the folder is named here, in
+# the master, before any worker imports the app (and prometheus_client is only imported in hooks).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="platform-metrics-")
+    os.environ["PLATFORM_METRICS_DIR_OWNED"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+# Imported here, once, after the folder is known: child_exit runs in the master's SIGCHLD
+# handler, where importing could interleave with an import already under way.
+from prometheus_client import multiprocess as _prometheus_multiprocess  # noqa: E402
+
+
+def on_starting(server):
+    """Start counting from zero: drop what an earlier run left in the metrics folder."""
+    import glob
+
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    for path in glob.glob(os.path.join(folder, "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker):
+    """A worker is gone: its live gauges go; its counters stay in the totals."""
+    _prometheus_multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics folder if this config made it."""
+    owned = os.environ.get("PLATFORM_METRICS_DIR_OWNED")
+    if owned and owned == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import shutil
+
+        shutil.rmtree(owned, ignore_errors=True)

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from . import db
+from . import db, metrics
 from .api import http, ratelimit
 from .api.endpoint import check_routes_declared
 from .config import load_settings
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    metrics.init_app(app, settings)  # first after_request hook: runs after every other one
     configure_logging(app, settings)
 
     db.init_app(app, settings)
@@ -60,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from .technologies.views import bp as technologies_bp
 
     app.register_blueprint(site_bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(oauth_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(technologies_bp)

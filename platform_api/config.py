@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -48,6 +49,8 @@ class Settings:
     idempotency_ttl: int = 24 * 3600
     openapi_path: str = ""
     sql_echo: bool = False
+    # GET /metrics answers 404 unless this is set; then it wants `Authorization: Bearer <it>`.
+    metrics_token: str | None = field(default=None, repr=False)
     match_weights: dict = field(default_factory=lambda: dict(DEFAULT_MATCH_WEIGHTS))
     extra: dict = field(default_factory=dict)
 
@@ -78,6 +81,7 @@ _ENV = {
     "openapi_path": "PLATFORM_OPENAPI_PATH",
     "sql_echo": "PLATFORM_SQL_ECHO",
     "match_weights": "PLATFORM_MATCH_WEIGHTS",
+    "metrics_token": "PLATFORM_METRICS_TOKEN",
 }
 
 
@@ -161,6 +165,12 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
                 raise ConfigError(
                     f"{_ENV[rate_name]} must look like '600/minute' or '10 per second'"
                 ) from None
+
+    token = values.get("metrics_token")
+    if token is not None and not re.fullmatch(r"[\x21-\x7e]{32,}", token):
+        raise ConfigError(
+            "PLATFORM_METRICS_TOKEN must be at least 32 printable ASCII characters without spaces"
+        )
 
     if "match_weights" in values:
         values["match_weights"] = parse_match_weights(values["match_weights"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Response, json, request
+from flask import Response, g, json, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -188,6 +188,8 @@ def problem_response(
     extra: dict | None = None,
 ) -> Response:
     slug = slug or _STATUS_SLUG.get(status, "bad-request" if status < 500 else "internal-error")
+    if request:
+        g.problem_type = slug  # counted by platform_api.metrics
     if request and request.endpoint in HTML_ENDPOINTS:
         return _html_error(status, detail, headers)
     body = {

@@ -52,6 +52,7 @@ def save_token(token: dict, request) -> None:
     """Store a newly issued token by its hashes; the plain values go only to the client."""
     client: OAuthClient = request.client
     g.oauth_client_id = client.client_id
+    g.token_grant = request.payload.grant_type  # counted by platform_api.metrics once the response is 200
     user = request.user
     if request.authorization_code is not None:
         family = request.authorization_code.id

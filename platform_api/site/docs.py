@@ -222,6 +222,8 @@ def _access(op: dict) -> tuple[str, list[str]]:
     if "oauth2" in names:
         scopes = sorted({s for requirement in security for s in requirement.get("oauth2", [])})
         return ("Bearer token with scope:" if scopes else "Any valid bearer token, whatever its scopes."), scopes
+    if "metricsToken" in names:
+        return "The deployment's metrics token (PLATFORM_METRICS_TOKEN) as a bearer token; not an OAuth token.", []
     methods = op.get("x-client-authentication", [])
     return "Client authentication: " + ", ".join(methods or ["HTTP Basic"]) + ".", []
 

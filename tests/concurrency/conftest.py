@@ -49,8 +49,12 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _start(database_url: str, instance: Path, log_path: Path):
-    """gunicorn on a free port; returns (process, port). Retries when the port was taken meanwhile."""
+def _start(database_url: str, instance: Path, log_path: Path, *, workers: int = WORKERS,
+           env_extra: dict | None = None, args: tuple = ()):
+    """gunicorn on a free port; returns (process, port). Retries when the port was taken meanwhile.
+
+    `env_extra` adds to (or, with None values, removes from) the environment; `args` go before
+    the other gunicorn options (such as `-c config/gunicorn.conf.py`, whose values they override)."""
     for _attempt in range(3):
         port = free_port()
         env = {
@@ -64,9 +68,14 @@ def _start(database_url: str, instance: Path, log_path: Path):
             "PLATFORM_LOGIN_RATE_LIMIT": "1000/minute",
         }
         env.pop("PLATFORM_REDIS_URL", None)
+        for key, value in (env_extra or {}).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
         log = log_path.open("ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "sync", "-b", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", *args, "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
              "--timeout", "60", "--graceful-timeout", "5", "--error-logfile", "-", "platform_api:create_app()"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
