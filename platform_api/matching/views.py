@@ -16,7 +16,6 @@ from ..investors.models import InvestorProfile
 from ..investors.schemas import profile_view
 from ..oauth.bearer import current_principal
 from ..technologies import services as technologies
-from ..technologies.models import Technology
 from ..technologies.schemas import technology_view
 from . import services, suggestions
 from .models import Match
@@ -132,8 +131,7 @@ def suggested_technologies(investor_profile_id: str):
     if profile.owner_id != member_id:
         raise Forbidden("Only the profile's owner sees the technologies suggested for it.")
     found = suggestions.for_profile(session(), profile=profile, weights=_weights(), limit=params["limit"])
-    ids = [s.id for s in found]
-    by_id = {t.id: t for t in session().scalars(select(Technology).where(Technology.id.in_(ids)))}
+    by_id = {t.id: t for t in technologies.load_in_order(session(), [s.id for s in found])}
     home = _home()
     return jsonify({"data": [
         {"technology": technology_view(by_id[s.id], viewer_id=member_id, home_country=home), "score": s.score,
