@@ -44,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .oauth.server import create_server
 
     create_server(app)
+    from .technologies import catalogue_cache
+
+    catalogue_cache.init_app(app)
     _register_blueprints(app)
     check_routes_declared(app)
     logging.getLogger("platform_api").debug("app created")

@@ -59,7 +59,7 @@ def configure_logging(app, settings) -> None:
                 "path": request.path,
                 "status": resp.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-                "member_id": principal.member.id if principal else None,
+                "member_id": principal.member_id if principal else None,
                 "client_id": principal.client.client_id if principal else g.get("oauth_client_id"),
                 "user_id": principal.user.id if principal and principal.user else None,
             },

@@ -70,3 +70,40 @@ def test_sign_in_page_shows_html_when_the_database_is_down(settings_overrides):
     assert resp.status_code == 503
     assert resp.mimetype == "text/html"
     assert "unavailable" in resp.get_data(as_text=True)
+
+
+def test_driver_queries_convert_results_as_the_orm_would(db_session):
+    from datetime import timezone
+
+    from platform_api.db import DriverQuery, adopt, column_attrs
+    from platform_api.members.models import Member
+    from tests.factories.members import MemberFactory
+
+    member = MemberFactory(description={"en": "Lab", "zh": "实验室"})
+    db_session.flush()
+    attrs = column_attrs(Member)
+    query = DriverQuery(
+        "SELECT " + ", ".join(col.name for _, col in attrs) + " FROM members WHERE id = :id", [col.type for _, col in attrs]
+    )
+    row = query.first(db_session, {"id": member.id})
+    values = {key: row[i] for i, (key, _) in enumerate(attrs)}
+    assert values["description"] == {"en": "Lab", "zh": "实验室"}  # JSON decoded on both databases
+    assert values["created_at"] == member.created_at and values["created_at"].tzinfo == timezone.utc
+    assert query.first(db_session, {"id": "00000000-0000-4000-8000-000000000000"}) is None
+    # adopting a row already in the session returns the session's own object, changes and all
+    member.name = "Changed, not yet flushed"
+    assert adopt(db_session, Member, values) is member
+
+
+def test_driver_query_errors_are_sqlalchemy_errors(app, database_url):
+    from sqlalchemy.exc import DBAPIError
+
+    from platform_api.db import DriverQuery, get_db
+
+    s = get_db(app).sessionmaker()
+    try:
+        with pytest.raises(DBAPIError):
+            DriverQuery("SELECT nothing FROM no_such_table WHERE id = :id").rows(s, {"id": 1})
+    finally:
+        s.rollback()
+        s.close()

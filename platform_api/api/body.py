@@ -68,8 +68,18 @@ def load(schema: Schema, data: dict, *, partial: bool = False) -> dict:
         raise Unprocessable(errors) from None
 
 
-def query(schema: Schema) -> dict:
-    """Validate the query string; unknown or malformed parameters are 400."""
+_QUERY_SCHEMAS: dict[type, Schema] = {}
+
+
+def query(schema_class: type[Schema]) -> dict:
+    """Validate the query string; unknown or malformed parameters are 400.
+
+    One instance per query schema class, reused: building a marshmallow schema costs more than
+    loading a query string with it, and query schemas keep no state between loads.
+    """
+    schema = _QUERY_SCHEMAS.get(schema_class)
+    if schema is None:
+        schema = _QUERY_SCHEMAS[schema_class] = schema_class()
     args = {}
     for key in request.args:
         values = request.args.getlist(key)

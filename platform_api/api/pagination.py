@@ -66,7 +66,21 @@ def paginate(session: Session, stmt, *, created_col, id_col, params: dict, calle
 
 
 def page_response(data: list, next_cursor: str | None):
-    resp = jsonify({"data": data, "next_cursor": next_cursor})
+    return _with_next_link(jsonify({"data": data, "next_cursor": next_cursor}), next_cursor)
+
+
+def to_json(item) -> str:
+    """One item as page_response writes it (for callers that keep encoded items)."""
+    return current_app.json.dumps(item, separators=(",", ":"))
+
+
+def page_response_encoded(items: list[str], next_cursor: str | None):
+    """page_response for items already encoded with to_json: the same body, byte for byte."""
+    body = '{"data":[' + ",".join(items) + '],"next_cursor":' + to_json(next_cursor) + "}\n"
+    return _with_next_link(current_app.response_class(body, mimetype="application/json"), next_cursor)
+
+
+def _with_next_link(resp, next_cursor: str | None):
     if next_cursor:
         args = {k: v for k, v in request.args.items() if k != "cursor"}
         args["cursor"] = next_cursor
@@ -77,20 +91,30 @@ def page_response(data: list, next_cursor: str | None):
 MAX_OFFSET = 10_000
 
 
-def paginate_ranked(session: Session, stmt, *, params: dict, caller: str):
-    """Pages of an already ordered statement (ranked search), by position; rows are tuples."""
+def ranked_offset(*, params: dict, caller: str) -> int:
+    """Where a page of a ranked result starts: 0, or the position its cursor names."""
+    if not params.get("cursor"):
+        return 0
+    offset = _decode(params["cursor"], caller, params, "o")
+    if not isinstance(offset, int) or not 0 < offset <= MAX_OFFSET:
+        raise InvalidParameter("cursor", "This cursor is invalid here.")
+    return offset
+
+
+def ranked_page(rows: list, *, offset: int, params: dict, caller: str):
+    """(page, next_cursor) from the rows of a ranked result from `offset` on (at least limit + 1 if more)."""
     limit = params["limit"]
-    offset = 0
-    if params.get("cursor"):
-        offset = _decode(params["cursor"], caller, params, "o")
-        if not isinstance(offset, int) or not 0 < offset <= MAX_OFFSET:
-            raise InvalidParameter("cursor", "This cursor is invalid here.")
-    rows = list(session.execute(stmt.offset(offset).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit and offset + limit <= MAX_OFFSET:
-        rows = rows[:limit]
         next_cursor = _serializer().dumps({"o": offset + limit, "b": _binding(caller, params)})
     return rows[:limit], next_cursor
+
+
+def paginate_ranked(session: Session, stmt, *, params: dict, caller: str):
+    """Pages of an already ordered statement (ranked search), by position; rows are tuples."""
+    offset = ranked_offset(params=params, caller=caller)
+    rows = list(session.execute(stmt.offset(offset).limit(params["limit"] + 1)))
+    return ranked_page(rows, offset=offset, params=params, caller=caller)
 
 
 def paginate_union(session: Session, branches: list, *, created_col, id_col, params: dict, caller: str):

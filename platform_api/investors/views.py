@@ -26,7 +26,7 @@ def _one(profile: InvestorProfile, status: int = 200):
 @bp.get("/investor-profiles")
 @endpoint("investors:read")
 def list_profiles():
-    params = query(ProfileListQuery())
+    params = query(ProfileListQuery)
     p = current_principal()
     stmt = services.list_query(member_id=p.member_id, params=params)
     rows, cursor = paginate(session(), stmt, created_col=InvestorProfile.created_at, id_col=InvestorProfile.id,

@@ -37,7 +37,7 @@ def _one(match: Match, status: int = 200):
 @bp.get("/matches")
 @endpoint("matches:read")
 def list_matches():
-    params = query(MatchListQuery())
+    params = query(MatchListQuery)
     p = current_principal()
     stmt = services.list_query(member_id=p.member_id, params=params)
     rows, cursor = paginate(session(), stmt, created_col=Match.created_at, id_col=Match.id, params=params,
@@ -106,7 +106,7 @@ def _weights() -> dict:
 @bp.get("/technologies/<technology_id>/suggested-investors")
 @endpoint("investors:read")
 def suggested_investors(technology_id: str):
-    params = query(SuggestionQuery())
+    params = query(SuggestionQuery)
     member_id = current_principal().member_id
     tech = technologies.get_visible(session=session(), technology_id=technology_id, member_id=member_id)
     if tech.owner_id != member_id:
@@ -125,7 +125,7 @@ def suggested_investors(technology_id: str):
 @bp.get("/investor-profiles/<investor_profile_id>/suggested-technologies")
 @endpoint("technologies:read")
 def suggested_technologies(investor_profile_id: str):
-    params = query(SuggestionQuery())
+    params = query(SuggestionQuery)
     member_id = current_principal().member_id
     profile = investors.get_visible(session=session(), profile_id=investor_profile_id, member_id=member_id)
     if profile.owner_id != member_id:

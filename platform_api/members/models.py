@@ -26,7 +26,23 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Member(Base):
+class MemberFacts:
+    """Rules about a member that every view may ask, of an ORM Member or of a MemberRow alike."""
+
+    country: str
+
+    def is_overseas(self, home_country: str) -> bool:
+        return self.country != home_country
+
+
+class MemberRow(MemberFacts):
+    """A member as a hot-path query read it: the columns as plain attributes, nothing to load."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
+class Member(MemberFacts, Base):
     __tablename__ = "members"
 
     id: Mapped[str] = mapped_column(IdColumn(), primary_key=True, default=new_id)
@@ -49,6 +65,3 @@ class Member(Base):
         CheckConstraint(_in("status", STATUSES), name="status"),
         Index("ix_members_status_created", "status", "created_at", "id"),
     )
-
-    def is_overseas(self, home_country: str) -> bool:
-        return self.country != home_country

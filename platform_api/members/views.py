@@ -31,7 +31,7 @@ def me():
         person = {"id": p.user.id, "email": p.user.email, "role": p.user.role}
     return jsonify(
         {
-            "member": own_view(p.member, _home()),
+            "member": own_view(p.member_row, _home()),
             "client": {"client_id": p.client.client_id, "name": p.client.name, "type": p.client.client_type},
             "person": person,
             "scopes": sorted(p.scopes),
@@ -43,7 +43,7 @@ def me():
 @bp.get("/members")
 @endpoint("members:read")
 def list_members():
-    params = query(MemberListQuery())
+    params = query(MemberListQuery)
     p = current_principal()
     stmt = services.directory_query(kind=params.get("kind"), country=params.get("country"), q=params.get("q"))
     rows, cursor = paginate(

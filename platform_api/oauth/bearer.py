@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, request
-from sqlalchemy import bindparam, select
 
 from ..accounts.models import User
-from ..db import session, utcnow
+from ..db import DriverQuery, adopt, column_attrs, session, utcnow
 from ..errors import BadRequest, Unauthorized
-from ..members.models import Member
+from ..members.models import Member, MemberRow
 from ..security import secret_hash
 from .models import OAuthClient, Token
 
@@ -38,19 +37,32 @@ class PersonInfo:
     role: str
 
 
-@dataclass(frozen=True)
 class Principal:
-    """Who is calling: the member (a loaded Member), and plain facts about client, token, person."""
+    """Who is calling: the member, and plain facts about client, token and person.
 
-    token: TokenInfo
-    client: ClientInfo
-    member: Member
-    user: PersonInfo | None
-    scopes: frozenset[str]
+    `member_row` is the member as the bearer lookup read it (for views that only show it);
+    `member` is the same row as an ORM object of the request's session (for services that take
+    one), put there on first use without another query.
+    """
+
+    __slots__ = ("token", "client", "member_id", "member_row", "user", "scopes", "_member_values", "_member")
+
+    def __init__(self, token: TokenInfo, client: ClientInfo, member_values: dict, user: PersonInfo | None,
+                 scopes: frozenset[str]):
+        self.token = token
+        self.client = client
+        self.member_id: str = member_values["id"]
+        self.member_row = MemberRow(member_values)
+        self.user = user
+        self.scopes = scopes
+        self._member_values = member_values
+        self._member: Member | None = None
 
     @property
-    def member_id(self) -> str:
-        return self.member.id
+    def member(self) -> Member:
+        if self._member is None:
+            self._member = adopt(session(), Member, self._member_values)
+        return self._member
 
 
 def _bearer_value() -> str:
@@ -66,19 +78,19 @@ def _bearer_value() -> str:
 
 
 # One round trip: the token by its hash, with everything that decides whether it may act.
-_BEARER = (
-    select(
-        Member,
-        Token.id, Token.scope, Token.revoked_at, Token.access_expires_at,
-        OAuthClient.id, OAuthClient.client_id, OAuthClient.name, OAuthClient.client_type, OAuthClient.revoked_at,
-        User.id, User.email, User.role, User.disabled_at, User.member_id,
-    )
-    .select_from(Token)
-    .join(OAuthClient, Token.client_pk == OAuthClient.id)
-    .join(Member, Token.member_id == Member.id)
-    .outerjoin(User, Token.user_id == User.id)
-    # Built once with a bound parameter, so SQLAlchemy does not rebuild its cache key per request.
-    .where(Token.access_token_hash == bindparam("token_hash"))
+_MEMBER_ATTRS = column_attrs(Member)
+_REST = [
+    Token.id, Token.scope, Token.revoked_at, Token.access_expires_at,
+    OAuthClient.id, OAuthClient.client_id, OAuthClient.name, OAuthClient.client_type, OAuthClient.revoked_at,
+    User.id, User.email, User.role, User.disabled_at, User.member_id,
+]
+_ALIAS = {Member.__table__: "m", Token.__table__: "t", OAuthClient.__table__: "c", User.__table__: "u"}
+_BEARER = DriverQuery(
+    "SELECT "
+    + ", ".join(f"{_ALIAS[col.table]}.{col.name}" for col in [c for _, c in _MEMBER_ATTRS] + [a.expression for a in _REST])
+    + " FROM oauth_tokens t JOIN oauth_clients c ON c.id = t.client_pk JOIN members m ON m.id = t.member_id"
+    " LEFT JOIN users u ON u.id = t.user_id WHERE t.access_token_hash = :token_hash",
+    [c.type for _, c in _MEMBER_ATTRS] + [a.type for a in _REST],
 )
 
 
@@ -87,18 +99,20 @@ def authenticate() -> Principal:
     if "principal" in g:
         return g.principal
     value = _bearer_value()
-    row = session().execute(_BEARER, {"token_hash": secret_hash(value)}).first()
+    row = _BEARER.first(session(), {"token_hash": secret_hash(value)})
     if row is None:
         raise Unauthorized("The access token is invalid, expired or revoked.")
-    (member, token_id, scope, token_revoked, expires, client_pk, client_id, client_name, client_type, client_revoked,
-     user_id, user_email, user_role, user_disabled, user_member) = row
+    n = len(_MEMBER_ATTRS)
+    member = {key: row[i] for i, (key, _) in enumerate(_MEMBER_ATTRS)}
+    (token_id, scope, token_revoked, expires, client_pk, client_id, client_name, client_type, client_revoked,
+     user_id, user_email, user_role, user_disabled, user_member) = row[n:]
     if token_revoked is not None or expires <= utcnow() or client_revoked is not None:
         raise Unauthorized("The access token is invalid, expired or revoked.")
-    if member.status != "active":
+    if member["status"] != "active":
         raise Unauthorized("The member behind this token is not active.")
     person = None
     if user_id is not None:
-        if user_disabled is not None or user_member != member.id:
+        if user_disabled is not None or user_member != member["id"]:
             raise Unauthorized("The person behind this token can no longer sign in.")
         person = PersonInfo(user_id, user_email, user_role)
     principal = Principal(

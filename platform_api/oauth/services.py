@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..api.schemas import Text
 from ..config import DEFAULT_SCOPES
-from ..db import utcnow
+from ..db import DriverQuery, adopt, column_attrs, utcnow
 from ..errors import Conflict, Unprocessable
 from ..members.models import Member
 from ..security import new_secret, secret_hash
@@ -150,11 +150,27 @@ def create_client(
     return client, secret
 
 
+_CLIENT_ATTRS = column_attrs(OAuthClient)
+_MEMBER_ATTRS = column_attrs(Member)
+# Every token request starts here: one round trip for the client and its member, both put in
+# the session as ORM objects (Authlib calls the client's methods; usable reads its member).
+_CLIENT_BY_CLIENT_ID = DriverQuery(
+    "SELECT " + ", ".join([f"c.{col.name}" for _, col in _CLIENT_ATTRS] + [f"m.{col.name}" for _, col in _MEMBER_ATTRS])
+    + " FROM oauth_clients c JOIN members m ON m.id = c.member_id WHERE c.client_id = :client_id",
+    [col.type for _, col in _CLIENT_ATTRS + _MEMBER_ATTRS],
+)
+
+
 def get_client_by_client_id(*, session: Session, client_id: str) -> OAuthClient | None:
     """The client with this public client_id (revoked or not), or None."""
     if not isinstance(client_id, str) or not client_id or len(client_id) > 64 or "\x00" in client_id:
         return None
-    return session.scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).first()
+    row = _CLIENT_BY_CLIENT_ID.first(session, {"client_id": client_id})
+    if row is None:
+        return None
+    n = len(_CLIENT_ATTRS)
+    member = adopt(session, Member, {key: row[n + i] for i, (key, _) in enumerate(_MEMBER_ATTRS)})
+    return adopt(session, OAuthClient, {key: row[i] for i, (key, _) in enumerate(_CLIENT_ATTRS)}, {"member": member})
 
 
 def get_all(*, session: Session, member_id: str | None = None) -> list[OAuthClient]:

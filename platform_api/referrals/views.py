@@ -28,7 +28,7 @@ def _one(referral: Referral, status: int = 200):
 @bp.get("/referrals")
 @endpoint("referrals:read")
 def list_referrals():
-    params = query(ReferralListQuery())
+    params = query(ReferralListQuery)
     p = current_principal()
     stmt = services.list_query(member_id=p.member_id, params=params)
     rows, cursor = pagination.paginate(
@@ -58,7 +58,7 @@ def get_referral(referral_id: str):
 @bp.get("/referrals/<referral_id>/events")
 @endpoint("referrals:read")
 def list_events(referral_id: str):
-    params = query(ListQuery())
+    params = query(ListQuery)
     p = current_principal()
     referral = services.get_visible(session=session(), referral_id=referral_id, member_id=p.member_id)
     rows, cursor = pagination.paginate_ascending(

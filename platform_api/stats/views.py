@@ -17,7 +17,7 @@ bp = Blueprint("stats", __name__, url_prefix="/v1")
 @bp.get("/stats")
 @endpoint("technologies:read")
 def platform_stats():
-    query(BaseSchema())  # no parameters: any is refused with 400
+    query(BaseSchema)  # no parameters: any is refused with 400
     s = session()
     return jsonify(
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, IdColumn, JSONType, UTCDateTime, new_id, utcnow
@@ -106,6 +106,9 @@ class Technology(Base):
         Index("ix_technologies_status_created", "status", "created_at", "id"),
         Index("ix_technologies_owner_created", "owner_id", "created_at", "id"),
         Index("ix_technologies_field_status", "field", "status"),
+        # A member's listings that are not published: searched on every request, never cached.
+        Index("ix_technologies_owner_unpublished", "owner_id", "created_at",
+              postgresql_where=text("status <> 'published'"), sqlite_where=text("status <> 'published'")),
     )
 
 
@@ -118,3 +121,15 @@ class TechnologyOffice(Base):
     office: Mapped[str] = mapped_column(String(2), primary_key=True)
 
     __table_args__ = (Index("ix_technology_offices_office", "office", "technology_id"),)
+
+
+class CatalogueState(Base):
+    """One row: the catalogue version, bumped by database triggers (see its migration) whenever
+    what the public catalogue shows changes; search caches rankings per version."""
+
+    __tablename__ = "catalogue_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -189,7 +189,7 @@ def technology_view(tech: Technology, *, viewer_id: str, home_country: str) -> d
             "id": tech.owner.id,
             "name": tech.owner.name,
             "country": tech.owner.country,
-            "overseas": tech.owner.country != home_country,
+            "overseas": tech.owner.is_overseas(home_country),
         },
         "status": tech.status,
         "title": tech.title,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import and_, delete, desc, or_, select
 from sqlalchemy.orm import Session
 
-from ..db import is_id, utcnow
+from ..db import DriverQuery, is_id, utcnow
 from ..errors import ApiError, Conflict, NotFound
 from ..members.models import Member
 from . import search
@@ -200,21 +200,67 @@ def newest_branches(*, member_id: str, params: dict) -> list:
 
 def ranked_ids(session: Session, *, member_id: str, params: dict):
     """(id, score) of visible listings matching `q`, best first; None when q has no searchable term."""
+    visible = _visibility(member_id, params)
+    return _ranked(session, params, or_(*visible) if len(visible) > 1 else visible[0])
+
+
+def _ranked(session: Session, params: dict, visible, *extra):
     match = search.matches(session, params["q"])
     if match is None:
         return None
-    visible = _visibility(member_id, params)
     return (
-        select(Technology.id, match.c.score)
+        select(Technology.id, match.c.score, *extra)
         .join(match, match.c.technology_id == Technology.id)
-        .where(or_(*visible) if len(visible) > 1 else visible[0], *_filters(params))
+        .where(visible, *_filters(params))
         .order_by(desc(match.c.score), Technology.created_at.desc(), Technology.id.desc())
     )
 
 
-def load_in_order(session: Session, ids: list[str]) -> list[Technology]:
-    """The listings with these IDs (and their owners), in the order given."""
+# --- relevance search through the catalogue cache ---------------------------------------------
+
+_CATALOGUE_VERSION = DriverQuery(
+    "SELECT version, EXISTS (SELECT 1 FROM technologies WHERE owner_id = :member_id AND status <> 'published') "
+    "FROM catalogue_state WHERE id = 1"
+)
+
+
+def catalogue_version(session: Session, *, member_id: str) -> tuple[int, bool]:
+    """The catalogue version, and whether the member has listings that are not published
+    (most members, most of the time, have none: then their own part of a search is empty)."""
+    version, has_unpublished = _CATALOGUE_VERSION.first(session, {"member_id": member_id})
+    return version, bool(has_unpublished)
+
+
+def search_key(params: dict) -> tuple:
+    """What decides the published part of a search: its terms and public filters (not paging)."""
+    public = sorted((k, str(v)) for k, v in params.items() if k not in ("q", "cursor", "limit", "sort", "mine", "status"))
+    return (tuple(search.query_terms(params["q"])), tuple(public))
+
+
+def ranked_published(session: Session, *, params: dict, limit: int) -> list[tuple]:
+    """(score, created_at, id, owner_id) of the best `limit` published matches."""
+    stmt = _ranked(session, params, Technology.status == "published", Technology.created_at, Technology.owner_id)
+    return [(score, created, ident, owner) for ident, score, created, owner in session.execute(stmt.limit(limit))]
+
+
+def ranked_own_unpublished(session: Session, *, member_id: str, params: dict, limit: int) -> list[tuple]:
+    """The same for the member's own listings that are not published (never cached)."""
+    visible = and_(Technology.owner_id == member_id, Technology.status != "published")
+    stmt = _ranked(session, params, visible, Technology.created_at, Technology.owner_id)
+    return [(score, created, ident, owner) for ident, score, created, owner in session.execute(stmt.limit(limit))]
+
+
+def load_in_order(session: Session, ids: list[str], *, visible_to_member: str | None = None) -> list[Technology]:
+    """The listings with these IDs (and their owners), in the order given.
+
+    With `visible_to_member`, only those that member may see now: reads without a transaction
+    see each statement's own snapshot, and a listing withdrawn since its ID was found must not
+    be shown to others.
+    """
     if not ids:
         return []
-    rows = {t.id: t for t in session.scalars(select(Technology).where(Technology.id.in_(ids)))}
+    stmt = select(Technology).where(Technology.id.in_(ids))
+    if visible_to_member is not None:
+        stmt = stmt.where(or_(Technology.status == "published", Technology.owner_id == visible_to_member))
+    rows = {t.id: t for t in session.scalars(stmt)}
     return [rows[i] for i in ids if i in rows]

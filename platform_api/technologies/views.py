@@ -7,10 +7,12 @@ from flask import Blueprint, current_app, jsonify, url_for
 from ..api.body import json_body, load, query
 from ..api.endpoint import endpoint
 from ..api.etag import require_if_match, with_etag
-from ..api.pagination import page_response, paginate_ranked, paginate_union
+from ..api.pagination import (
+    page_response, page_response_encoded, paginate_ranked, paginate_union, ranked_offset, ranked_page, to_json,
+)
 from ..db import session
 from ..oauth.bearer import current_principal
-from . import services
+from . import catalogue_cache, search, services
 from .models import Technology
 from .schemas import TechnologyCreateSchema, TechnologyListQuery, TechnologyPatchSchema, technology_view
 
@@ -32,9 +34,11 @@ def _one(tech: Technology, status: int = 200):
 @bp.get("/technologies")
 @endpoint("technologies:read")
 def list_technologies():
-    params = query(TechnologyListQuery())
+    params = query(TechnologyListQuery)
     p = current_principal()
     s = session()
+    if params.get("q") and params.get("sort") != "newest" and not params.get("mine") and not params.get("status"):
+        return _relevance_search(params)
     if params.get("q"):
         ranked = services.ranked_ids(s, member_id=p.member_id, params=params)
         if ranked is None:
@@ -53,6 +57,38 @@ def list_technologies():
             created_col=Technology.created_at, id_col=Technology.id, params=params, caller=p.client.id,
         )
     return page_response([_view(t) for t in services.load_in_order(s, ids)], cursor)
+
+
+def _relevance_search(params: dict):
+    """Published matches ranked through the catalogue cache, merged with the caller's own."""
+    p = current_principal()
+    s = session()
+    if not search.query_terms(params["q"]):
+        return page_response([], None)
+    offset = ranked_offset(params=params, caller=p.client.id)
+    need = offset + params["limit"] + 1
+    cache = catalogue_cache.cache()
+    version, has_unpublished = services.catalogue_version(s, member_id=p.member_id)
+    key = services.search_key(params)
+    found = cache.ranking(version, key)
+    if found is None:
+        rows = services.ranked_published(s, params=params, limit=catalogue_cache.CAP + 1)
+        found = (rows[: catalogue_cache.CAP], len(rows) <= catalogue_cache.CAP)
+        cache.put_ranking(version, key, *found)
+    public, complete = found
+    if not complete and need > len(public):  # deeper than the cache keeps: ask the database
+        public = services.ranked_published(s, params=params, limit=need)
+    own = services.ranked_own_unpublished(s, member_id=p.member_id, params=params, limit=need) if has_unpublished else []
+    # (score, created_at, id, owner_id), best first, as the database orders them
+    merged = sorted(public[:need] + own, reverse=True) if own else public[:need]
+    rows, cursor = ranked_page(merged[offset:], offset=offset, params=params, caller=p.client.id)
+    ids = [row[2] for row in rows]
+    shared = {row[2] for row in rows if row[3] != p.member_id}  # published by others: one view for all
+    views = cache.views(version, [i for i in ids if i in shared])  # encoded JSON, ready to send
+    loaded = {t.id: to_json(_view(t)) for t in services.load_in_order(
+        s, [i for i in ids if i not in views], visible_to_member=p.member_id)}
+    cache.put_views(version, {i: v for i, v in loaded.items() if i in shared})
+    return page_response_encoded([v for i in ids if (v := views.get(i) or loaded.get(i)) is not None], cursor)
 
 
 @bp.post("/technologies")
