@@ -1,8 +1,5 @@
 """Search through the catalogue cache: never older than the database, same order as the database."""
 
-import pytest
-from sqlalchemy import select
-
 from platform_api.technologies import catalogue_cache, services
 from platform_api.technologies.catalogue_cache import CatalogueCache
 from platform_api.technologies.models import Technology
