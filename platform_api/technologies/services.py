@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..db import DriverQuery, is_id, utcnow
 from ..errors import ApiError, Conflict, NotFound
 from ..members.models import Member
-from . import search
+from . import catalogue_cache, search
 from .models import Technology, TechnologyOffice, deal_mask
 from .schemas import ACTIONS_BY_STATUS
 
@@ -237,15 +237,27 @@ def search_key(params: dict) -> tuple:
     return (tuple(search.query_terms(params["q"])), tuple(public))
 
 
-def ranked_published(session: Session, *, params: dict, limit: int) -> list[tuple]:
-    """(score, created_at, id, owner_id) of the best `limit` published matches."""
-    stmt = _ranked(session, params, Technology.status == "published", Technology.created_at, Technology.owner_id)
-    return [(score, created, ident, owner) for ident, score, created, owner in session.execute(stmt.limit(limit))]
+def relevance_rows(session: Session, cache, *, member_id: str, params: dict, need: int) -> tuple[int, list[tuple]]:
+    """(catalogue version, the first `need` rows of a relevance search), rows being
+    (score, created_at, id, owner_id) best first: published matches through `cache`
+    (a CatalogueCache), merged with the member's own unpublished matches, searched live."""
+    version, has_unpublished = catalogue_version(session, member_id=member_id)
+    key = search_key(params)
+    found = cache.ranking(version, key)
+    if found is None:
+        rows = _ranked_rows(session, params, Technology.status == "published", catalogue_cache.CAP + 1)
+        found = (rows[: catalogue_cache.CAP], len(rows) <= catalogue_cache.CAP)
+        cache.put_ranking(version, key, *found)
+    public, complete = found
+    if not complete and need > len(public):  # deeper than the cache keeps: ask the database
+        public = _ranked_rows(session, params, Technology.status == "published", need)
+    if not has_unpublished:
+        return version, public[:need]
+    own = _ranked_rows(session, params, and_(Technology.owner_id == member_id, Technology.status != "published"), need)
+    return version, sorted(public[:need] + own, reverse=True)[:need]
 
 
-def ranked_own_unpublished(session: Session, *, member_id: str, params: dict, limit: int) -> list[tuple]:
-    """The same for the member's own listings that are not published (never cached)."""
-    visible = and_(Technology.owner_id == member_id, Technology.status != "published")
+def _ranked_rows(session: Session, params: dict, visible, limit: int) -> list[tuple]:
     stmt = _ranked(session, params, visible, Technology.created_at, Technology.owner_id)
     return [(score, created, ident, owner) for ident, score, created, owner in session.execute(stmt.limit(limit))]
 

@@ -68,19 +68,7 @@ def _relevance_search(params: dict):
     offset = ranked_offset(params=params, caller=p.client.id)
     need = offset + params["limit"] + 1
     cache = catalogue_cache.cache()
-    version, has_unpublished = services.catalogue_version(s, member_id=p.member_id)
-    key = services.search_key(params)
-    found = cache.ranking(version, key)
-    if found is None:
-        rows = services.ranked_published(s, params=params, limit=catalogue_cache.CAP + 1)
-        found = (rows[: catalogue_cache.CAP], len(rows) <= catalogue_cache.CAP)
-        cache.put_ranking(version, key, *found)
-    public, complete = found
-    if not complete and need > len(public):  # deeper than the cache keeps: ask the database
-        public = services.ranked_published(s, params=params, limit=need)
-    own = services.ranked_own_unpublished(s, member_id=p.member_id, params=params, limit=need) if has_unpublished else []
-    # (score, created_at, id, owner_id), best first, as the database orders them
-    merged = sorted(public[:need] + own, reverse=True) if own else public[:need]
+    version, merged = services.relevance_rows(s, cache, member_id=p.member_id, params=params, need=need)
     rows, cursor = ranked_page(merged[offset:], offset=offset, params=params, caller=p.client.id)
     ids = [row[2] for row in rows]
     shared = {row[2] for row in rows if row[3] != p.member_id}  # published by others: one view for all
