@@ -44,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .oauth.server import create_server
 
     create_server(app)
+    from .oauth import credential_cache
+
+    credential_cache.init_app(app, settings)
     from .technologies import catalogue_cache
 
     catalogue_cache.init_app(app)

@@ -49,6 +49,9 @@ class Settings:
     idempotency_ttl: int = 24 * 3600
     openapi_path: str = ""
     sql_echo: bool = False
+    # Per-worker cache of bearer tokens and clients, invalidated by PostgreSQL notifications
+    # (oauth/credential_cache.py); PostgreSQL only. Off: every request reads the database.
+    credential_cache: bool = True
     # GET /metrics answers 404 unless this is set; then it wants `Authorization: Bearer <it>`.
     metrics_token: str | None = field(default=None, repr=False)
     match_weights: dict = field(default_factory=lambda: dict(DEFAULT_MATCH_WEIGHTS))
@@ -80,6 +83,7 @@ _ENV = {
     "idempotency_ttl": "PLATFORM_IDEMPOTENCY_TTL",
     "openapi_path": "PLATFORM_OPENAPI_PATH",
     "sql_echo": "PLATFORM_SQL_ECHO",
+    "credential_cache": "PLATFORM_CREDENTIAL_CACHE",
     "match_weights": "PLATFORM_MATCH_WEIGHTS",
     "metrics_token": "PLATFORM_METRICS_TOKEN",
 }

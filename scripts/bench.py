@@ -161,8 +161,7 @@ def seed(args) -> None:
                     s.flush()
             done += n
             print(f"\rseeded {done}/{args.listings} listings", end="", file=sys.stderr)
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+    _vacuum(url)
     print(f"\nseed took {time.perf_counter() - started:.1f} s", file=sys.stderr)
     state_path = Path(args.state)
     state_path.parent.mkdir(parents=True, exist_ok=True)
@@ -220,6 +219,7 @@ def seed_profiles(args) -> None:
         profiles = list(s.scalars(select(InvestorProfile.id).where(InvestorProfile.owner_id == bench_id).limit(20)))
     state.update({"profiles": args.profiles, "own_technologies": techs, "own_profiles": profiles})
     Path(args.state).write_text(json.dumps(state))
+    _vacuum(state["database_url"])
     print(f"\nprofiles took {time.perf_counter() - started:.1f} s ({len(techs)} own listings, {len(profiles)} own profiles)",
           file=sys.stderr)
     engine.dispose()
@@ -320,10 +320,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _vacuum(url: str, table: str = "") -> None:
+    """VACUUM ANALYZE: fresh planner statistics and visibility maps, as autovacuum would leave them."""
+    import psycopg
+
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        conn.execute(f"VACUUM ANALYZE {table}")
+
+
+def _forget_issued_tokens(state: dict) -> None:
+    """Every run starts from the seeded tokens: those that earlier runs issued (tens of thousands a
+    run) would otherwise grow the token table and its indexes from run to run."""
+    import psycopg
+
+    from platform_api.security import secret_hash
+
+    with psycopg.connect(_libpq(state["database_url"]), autocommit=True) as conn:
+        conn.execute("DELETE FROM oauth_tokens WHERE access_token_hash <> %s", (secret_hash(state["access_token"]),))
+    _vacuum(state["database_url"], "oauth_tokens")
+
+
 def run(args) -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     state = json.loads(Path(args.state).read_text())
+    _forget_issued_tokens(state)
     port = _free_port()
     instance = tempfile.mkdtemp(prefix="bench-instance-")
     env = {**os.environ, "DATABASE_URL": state["database_url"], "SECRET_KEY": SECRET, "PLATFORM_ENV": "production",

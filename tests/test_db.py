@@ -107,3 +107,41 @@ def test_driver_query_errors_are_sqlalchemy_errors(app, database_url):
     finally:
         s.rollback()
         s.close()
+
+
+def test_token_issue_without_a_transaction_fails_cleanly_when_its_connection_is_cut(database_url, tmp_path):
+    """Client-credentials issue runs its statements straight on a pooled connection (db.direct):
+    a cut connection is a 503 problem, nothing is half-written, and the next request reconnects."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite keeps the request's transaction")
+    import base64
+
+    from platform_api import create_app
+    from platform_api.db import get_db
+    from tests.browser.live import add_client, add_member, committed_database, session_on
+
+    with committed_database(database_url, "direct") as url:
+        with session_on(url) as s:
+            client, secret = add_client(s, add_member(s))
+            client_id = client.client_id
+        app = create_app({"database_url": url, "env": "test", "secret_key": "direct-test-" + "k" * 30,
+                          "instance_path": str(tmp_path), "rate_limit": "100000/minute", "credential_cache": False})
+        basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+        def issue():
+            return app.test_client().post("/oauth/token", data={"grant_type": "client_credentials"},
+                                          headers={"Authorization": f"Basic {basic}"})
+
+        try:
+            assert issue().status_code == 200
+            with session_on(url) as s:
+                s.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            cut = issue()
+            assert cut.status_code == 503 and cut.mimetype == "application/problem+json"
+            assert cut.headers["Retry-After"]
+            assert issue().status_code == 200
+            with session_on(url) as s:
+                assert s.execute(text("SELECT count(*) FROM oauth_tokens")).scalar() == 2
+        finally:
+            get_db(app).dispose()

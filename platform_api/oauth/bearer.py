@@ -1,4 +1,5 @@
-"""The bearer check every protected request makes: one indexed lookup by token hash."""
+"""The bearer check every protected request makes: one indexed lookup by token hash (or none, when
+the worker's credential cache holds it: oauth/credential_cache.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..db import DriverQuery, adopt, column_attrs, session, utcnow
 from ..errors import BadRequest, Unauthorized
 from ..members.models import Member, MemberRow
 from ..security import secret_hash
+from .credential_cache import credential_cache
 from .models import OAuthClient, Token
 
 
@@ -98,10 +100,28 @@ def authenticate() -> Principal:
     """The principal behind the request's bearer token, or 401."""
     if "principal" in g:
         return g.principal
-    value = _bearer_value()
-    row = _BEARER.first(session(), {"token_hash": secret_hash(value)})
-    if row is None:
-        raise Unauthorized("The access token is invalid, expired or revoked.")
+    key = ("bearer", secret_hash(_bearer_value()))
+    cache = credential_cache()
+    row = cache.get(key) if cache is not None else None
+    if row is not None:
+        principal = _principal(row)
+    else:
+        stamp = cache.stamp() if cache is not None else None
+        row = _BEARER.first(session(), {"token_hash": key[1]})
+        if row is None:
+            raise Unauthorized("The access token is invalid, expired or revoked.")
+        principal = _principal(row)
+        if cache is not None:
+            refs = [f"t:{principal.token.id}", f"c:{principal.client.id}", f"m:{principal.member_id}"]
+            if principal.user is not None:
+                refs.append(f"u:{principal.user.id}")
+            cache.put(key, row, refs, stamp)
+    g.principal = principal
+    return principal
+
+
+def _principal(row: tuple) -> Principal:
+    """The rules every request's token must pass, on the row as read (or as the cache kept it)."""
     n = len(_MEMBER_ATTRS)
     member = {key: row[i] for i, (key, _) in enumerate(_MEMBER_ATTRS)}
     (token_id, scope, token_revoked, expires, client_pk, client_id, client_name, client_type, client_revoked,
@@ -115,15 +135,13 @@ def authenticate() -> Principal:
         if user_disabled is not None or user_member != member["id"]:
             raise Unauthorized("The person behind this token can no longer sign in.")
         person = PersonInfo(user_id, user_email, user_role)
-    principal = Principal(
+    return Principal(
         TokenInfo(token_id, scope, expires),
         ClientInfo(client_pk, client_id, client_name, client_type),
         member,
         person,
         frozenset(scope.split()),
     )
-    g.principal = principal
-    return principal
 
 
 def current_principal() -> Principal:

@@ -9,34 +9,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, IdColumn, JSONType, UTCDateTime, new_id, utcnow
-from ..members.models import Member
+from ..members.models import Member, MemberFacts, MemberRow
 from ..security import secret_matches
 
 GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
 CLIENT_TYPES = ("confidential", "public")
 
 
-class OAuthClient(Base):
-    __tablename__ = "oauth_clients"
+class ClientRules:
+    """What an OAuth client may do (Authlib's ClientMixin), of an ORM client or a ClientRow alike."""
 
-    id: Mapped[str] = mapped_column(IdColumn(), primary_key=True, default=new_id)
-    client_id: Mapped[str] = mapped_column(String(64), unique=True)
-    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    client_type: Mapped[str] = mapped_column(String(16))
-    secret_hash: Mapped[str | None] = mapped_column(String(64))
-    grant_types: Mapped[list] = mapped_column(JSONType)
-    scopes: Mapped[list] = mapped_column(JSONType)
-    redirect_uris: Mapped[list] = mapped_column(JSONType)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    id: str
+    client_id: str
+    client_type: str
+    secret_hash: str | None
+    grant_types: list
+    scopes: list
+    redirect_uris: list
+    revoked_at: datetime | None
+    member: MemberFacts
 
-    member: Mapped[Member] = relationship(lazy="joined")
-
-    __table_args__ = (CheckConstraint("client_type IN ('confidential', 'public')", name="client_type"),)
-
-    # --- Authlib ClientMixin ---
     def get_client_id(self) -> str:
         return self.client_id
 
@@ -71,6 +63,35 @@ class OAuthClient(Base):
     @property
     def usable(self) -> bool:
         return self.revoked_at is None and self.member.status == "active"
+
+
+class ClientRow(ClientRules):
+    """A client as a hot-path query read it (or the credential cache kept it): plain attributes."""
+
+    def __init__(self, values: dict, member: MemberRow):
+        self.__dict__.update(values)
+        self.member = member
+
+
+class OAuthClient(ClientRules, Base):
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[str] = mapped_column(IdColumn(), primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    client_type: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    grant_types: Mapped[list] = mapped_column(JSONType)
+    scopes: Mapped[list] = mapped_column(JSONType)
+    redirect_uris: Mapped[list] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    member: Mapped[Member] = relationship(lazy="joined")
+
+    __table_args__ = (CheckConstraint("client_type IN ('confidential', 'public')", name="client_type"),)
 
 
 class AuthorizationCode(Base):

@@ -24,10 +24,10 @@ from flask import current_app, g
 from sqlalchemy import or_, select, update
 
 from ..config import DEFAULT_SCOPES
-from ..db import DriverQuery, new_id, session, utcnow
+from ..db import DriverQuery, new_id, session, statements, utcnow
 from ..security import new_secret, secret_hash
-from .models import AuthorizationCode, OAuthClient, Token
-from .services import get_client_by_client_id
+from .models import AuthorizationCode, ClientRow, Token
+from .services import client_row
 
 ALL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 SECRET_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
@@ -40,9 +40,9 @@ def _settings():
 # --- storage hooks ---------------------------------------------------------------------------
 
 
-def query_client(client_id: str) -> OAuthClient | None:
+def query_client(client_id: str) -> ClientRow | None:
     """A client that may act now: not revoked, and its member active."""
-    client = get_client_by_client_id(session=session(), client_id=client_id)
+    client = client_row(statements(), client_id)
     if client is None or not client.usable:
         return None
     return client
@@ -50,7 +50,7 @@ def query_client(client_id: str) -> OAuthClient | None:
 
 def save_token(token: dict, request) -> None:
     """Store a newly issued token by its hashes; the plain values go only to the client."""
-    client: OAuthClient = request.client
+    client: ClientRow = request.client
     g.oauth_client_id = client.client_id
     g.token_grant = request.payload.grant_type  # counted by platform_api.metrics once the response is 200
     user = request.user
@@ -63,7 +63,7 @@ def save_token(token: dict, request) -> None:
     now = utcnow()
     refresh = token.get("refresh_token")
     _INSERT_TOKEN.execute(
-        session(),
+        statements(),
         {
             "id": new_id(),
             "access_token_hash": secret_hash(token["access_token"]),
@@ -146,7 +146,7 @@ class AuthorizationCodeGrant(StrictScopeMixin, grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request) -> None:
         data = request.payload.data
-        client: OAuthClient = request.client
+        client: ClientRow = request.client
         now = utcnow()
         session().add(
             AuthorizationCode(
@@ -163,7 +163,7 @@ class AuthorizationCodeGrant(StrictScopeMixin, grants.AuthorizationCodeGrant):
         )
         session().flush()
 
-    def query_authorization_code(self, code: str, client: OAuthClient):
+    def query_authorization_code(self, code: str, client: ClientRow):
         """Claim the code atomically; a replay revokes what the first use issued."""
         if not isinstance(code, str) or len(code) > 200:
             return None
@@ -315,7 +315,7 @@ class Introspection(_NamesItsClient, IntrospectionEndpoint):
     def query_token(self, token_string, token_type_hint):
         return _query_token(token_string, token_type_hint)
 
-    def check_permission(self, token: Token, client: OAuthClient, request) -> bool:
+    def check_permission(self, token: Token, client: ClientRow, request) -> bool:
         # A client learns only about its own tokens; anything else reads as inactive.
         return token.client_pk == client.id
 

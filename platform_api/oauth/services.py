@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from ..api.schemas import Text
 from ..config import DEFAULT_SCOPES
-from ..db import DriverQuery, adopt, column_attrs, utcnow
+from ..db import DirectConnection, DriverQuery, adopt, column_attrs, utcnow
 from ..errors import Conflict, Unprocessable
-from ..members.models import Member
+from ..members.models import Member, MemberRow
 from ..security import new_secret, secret_hash
-from .models import CLIENT_TYPES, GRANT_TYPES, OAuthClient, Token
+from .credential_cache import credential_cache
+from .models import CLIENT_TYPES, GRANT_TYPES, ClientRow, OAuthClient, Token
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 MAX_REDIRECT_URI = 2048  # the length oauth_authorization_codes.redirect_uri can hold
@@ -152,8 +153,7 @@ def create_client(
 
 _CLIENT_ATTRS = column_attrs(OAuthClient)
 _MEMBER_ATTRS = column_attrs(Member)
-# Every token request starts here: one round trip for the client and its member, both put in
-# the session as ORM objects (Authlib calls the client's methods; usable reads its member).
+# Every token request starts here: one round trip for the client and its member.
 _CLIENT_BY_CLIENT_ID = DriverQuery(
     "SELECT " + ", ".join([f"c.{col.name}" for _, col in _CLIENT_ATTRS] + [f"m.{col.name}" for _, col in _MEMBER_ATTRS])
     + " FROM oauth_clients c JOIN members m ON m.id = c.member_id WHERE c.client_id = :client_id",
@@ -161,16 +161,49 @@ _CLIENT_BY_CLIENT_ID = DriverQuery(
 )
 
 
+def _plausible_client_id(client_id) -> bool:
+    return isinstance(client_id, str) and 0 < len(client_id) <= 64 and "\x00" not in client_id
+
+
+def _split_client_row(row: tuple) -> tuple[dict, dict]:
+    n = len(_CLIENT_ATTRS)
+    client = {key: row[i] for i, (key, _) in enumerate(_CLIENT_ATTRS)}
+    member = {key: row[n + i] for i, (key, _) in enumerate(_MEMBER_ATTRS)}
+    return client, member
+
+
 def get_client_by_client_id(*, session: Session, client_id: str) -> OAuthClient | None:
-    """The client with this public client_id (revoked or not), or None."""
-    if not isinstance(client_id, str) or not client_id or len(client_id) > 64 or "\x00" in client_id:
+    """The client with this public client_id (revoked or not), as an ORM object, or None."""
+    if not _plausible_client_id(client_id):
         return None
     row = _CLIENT_BY_CLIENT_ID.first(session, {"client_id": client_id})
     if row is None:
         return None
-    n = len(_CLIENT_ATTRS)
-    member = adopt(session, Member, {key: row[n + i] for i, (key, _) in enumerate(_MEMBER_ATTRS)})
-    return adopt(session, OAuthClient, {key: row[i] for i, (key, _) in enumerate(_CLIENT_ATTRS)}, {"member": member})
+    client, member = _split_client_row(row)
+    return adopt(session, OAuthClient, client, {"member": adopt(session, Member, member)})
+
+
+def client_row(db: Session | DirectConnection, client_id: str) -> ClientRow | None:
+    """The client with this public client_id (revoked or not), as read-only facts, or None.
+
+    For the OAuth endpoints, which only ask it questions: served from the worker's credential
+    cache when it holds the client (oauth/credential_cache.py), else one round trip.
+    """
+    if not _plausible_client_id(client_id):
+        return None
+    key = ("client", client_id)
+    cache = credential_cache()
+    row = cache.get(key) if cache is not None else None
+    if row is None:
+        stamp = cache.stamp() if cache is not None else None
+        row = _CLIENT_BY_CLIENT_ID.first(db, {"client_id": client_id})
+        if row is None:
+            return None
+        if cache is not None:
+            client, member = _split_client_row(row)
+            cache.put(key, row, (f"c:{client['id']}", f"m:{member['id']}"), stamp)
+    client, member = _split_client_row(row)
+    return ClientRow(client, MemberRow(member))
 
 
 def get_all(*, session: Session, member_id: str | None = None) -> list[OAuthClient]:

@@ -17,7 +17,7 @@ from ..accounts import services as accounts
 from ..accounts.models import User
 from ..api.http import csp_allowing_form_target
 from ..api.ratelimit import limiter
-from ..db import autocommit_session, session, transactional, utcnow
+from ..db import direct, session, transactional, utcnow
 from ..errors import HTML_ENDPOINTS, RateLimited
 from .scopes import SCOPE_DESCRIPTIONS
 from .server import metadata
@@ -88,9 +88,9 @@ def issue_token():
     if (refused := _refuse_malformed()) is not None:
         return refused
     if request.form.get("grant_type") == "client_credentials":
-        # One lookup and one insert: no explicit transaction (on PostgreSQL that saves two of
-        # four round trips). Code and refresh grants change several rows and keep theirs.
-        autocommit_session()
+        # One lookup (often none: the credential cache) and one insert, each on its own, without
+        # a transaction or a Session. Code and refresh grants change several rows and keep theirs.
+        direct()
     return _token_response()
 
 

@@ -121,8 +121,8 @@ def add_client(s: Session, member, *, public: bool = False, redirect_uris=(), sc
     return client, secret
 
 
-def add_token(s: Session, client, *, scopes=None, ttl: int = 3600) -> str:
-    """A stored access token for a client (client-credentials style); returns its plain value."""
+def add_token(s: Session, client, *, scopes=None, ttl: int = 3600, user=None) -> str:
+    """A stored access token for a client (client-credentials style, or for `user`); returns its plain value."""
     from platform_api.oauth.models import Token
 
     value = new_secret()
@@ -131,9 +131,9 @@ def add_token(s: Session, client, *, scopes=None, ttl: int = 3600) -> str:
         Token(
             access_token_hash=secret_hash(value),
             client_pk=client.id,
-            member_id=client.member.id,
-            user_id=None,
-            grant_type="client_credentials",
+            member_id=user.member_id if user is not None else client.member.id,
+            user_id=user.id if user is not None else None,
+            grant_type="authorization_code" if user is not None else "client_credentials",
             scope=" ".join(scopes if scopes is not None else client.scopes),
             family_id=new_id(),
             issued_at=now,
