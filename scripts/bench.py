@@ -277,20 +277,24 @@ def _ms(value: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
 
 
-def _worker_cpu(master_pid: int) -> float:
-    """CPU seconds used so far by the gunicorn master's children."""
-    total = 0.0
+def _worker_cpu(master_pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by the gunicorn master's children, and by PostgreSQL's processes."""
+    workers = database = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            name, stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
         except OSError:
             continue
+        stat = stat.split()
+        used = (int(stat[11]) + int(stat[12])) / tick
         if int(stat[1]) == master_pid:
-            total += (int(stat[11]) + int(stat[12])) / tick
-    return total
+            workers += used
+        elif name.endswith("(postgres"):
+            database += used
+    return workers, database
 
 
 def _wrk(url: str, lua: str, duration: int, connections: int, master_pid: int) -> dict:
@@ -298,10 +302,11 @@ def _wrk(url: str, lua: str, duration: int, connections: int, master_pid: int) -
         fh.write(lua + '\ndone = function(summary, latency, requests)\n'
                        '  io.write(string.format("p95-us %d\\n", latency:percentile(95)))\nend\n')
         script = fh.name
-    cpu_before = _worker_cpu(master_pid)
+    cpu_before, db_before = _worker_cpu(master_pid)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, url],
                          capture_output=True, text=True, check=True).stdout
-    cpu = _worker_cpu(master_pid) - cpu_before
+    cpu_after, db_after = _worker_cpu(master_pid)
+    cpu, db_cpu = cpu_after - cpu_before, db_after - db_before
     os.unlink(script)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -311,7 +316,8 @@ def _wrk(url: str, lua: str, duration: int, connections: int, master_pid: int) -
     p95 = float(m.group(1)) / 1000 if (m := re.search(r"p95-us (\d+)", out)) else float("nan")
     return {"rps": rps, "p50": _ms(lat.get("50", "nan")), "p95": p95, "p99": _ms(lat.get("99", "nan")),
             "errors": non2xx + socket_errors,
-            "requests": total, "cpu_ms_per_req": 1000 * cpu / total if total else float("nan")}
+            "requests": total, "cpu_ms_per_req": 1000 * cpu / total if total else float("nan"),
+            "db_ms_per_req": 1000 * db_cpu / total if total else float("nan")}
 
 
 def _free_port() -> int:
@@ -394,19 +400,21 @@ def _report(results: dict, scenarios: list[str], state: dict, args) -> None:
     print(f"\n{state['listings']:,} listings, {state['members']:,} members; gunicorn -w {args.workers} -k sync; "
           f"wrk -t2 -c{args.connections}; {args.rounds} rounds x {args.duration} s; medians\n")
     head = (f"{'scenario':<21} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
-            f"{'CPU ms/req':>11} {'vs bare':>8}")
+            f"{'CPU ms/req':>11} {'DB ms/req':>10} {'vs bare':>8}")
     print(head)
     print("-" * len(head))
     med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
     print(f"{'bare':<21} {med(ping, 'rps'):>8.0f} {med(ping, 'p50'):>8.2f} {med(ping, 'p95'):>8.2f} {med(ping, 'p99'):>8.2f} "
-          f"{sum(r['errors'] for r in ping):>7} {med(ping, 'cpu_ms_per_req'):>11.2f} {'100%':>8}")
+          f"{sum(r['errors'] for r in ping):>7} {med(ping, 'cpu_ms_per_req'):>11.2f} {med(ping, 'db_ms_per_req'):>10.2f} "
+          f"{'100%':>8}")
     for s in scenarios:
         rows = results[s]
         # the bare run right before each scenario run is its baseline
         pairs = [(row, ping[i * len(scenarios) + scenarios.index(s)]) for i, row in enumerate(rows)]
         ratio = statistics.median(row["rps"] / base["rps"] for row, base in pairs)
         print(f"{s:<21} {med(rows, 'rps'):>8.0f} {med(rows, 'p50'):>8.2f} {med(rows, 'p95'):>8.2f} {med(rows, 'p99'):>8.2f} "
-              f"{sum(r['errors'] for r in rows):>7} {med(rows, 'cpu_ms_per_req'):>11.2f} {ratio:>8.0%}")
+              f"{sum(r['errors'] for r in rows):>7} {med(rows, 'cpu_ms_per_req'):>11.2f} {med(rows, 'db_ms_per_req'):>10.2f} "
+              f"{ratio:>8.0%}")
 
 
 # --- robustness: database faults, shutdown under load, soak ----------------------------------

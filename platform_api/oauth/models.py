@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -128,12 +128,12 @@ class Token(Base):
     refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     client_pk: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
-    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     grant_type: Mapped[str] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(String(1000))
     # Every token descended from one authorization shares a family; replaying a used code or
     # refresh token revokes the whole family.
-    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    family_id: Mapped[str] = mapped_column(String(36))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_in: Mapped[int] = mapped_column(Integer)
     access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -144,7 +144,12 @@ class Token(Base):
     client: Mapped[OAuthClient] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship()
 
-    __table_args__ = (Index("ix_oauth_tokens_family", "family_id", "revoked_at"),)
+    __table_args__ = (
+        Index("ix_oauth_tokens_family", "family_id", "revoked_at"),
+        # Only tokens issued for a person have one (most are client-credentials tokens).
+        Index("ix_oauth_tokens_user_id", "user_id", postgresql_where=text("user_id IS NOT NULL"),
+              sqlite_where=text("user_id IS NOT NULL")),
+    )
 
     # --- Authlib TokenMixin ---
     def check_client(self, client) -> bool:

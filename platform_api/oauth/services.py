@@ -187,23 +187,25 @@ def client_row(db: Session | DirectConnection, client_id: str) -> ClientRow | No
     """The client with this public client_id (revoked or not), as read-only facts, or None.
 
     For the OAuth endpoints, which only ask it questions: served from the worker's credential
-    cache when it holds the client (oauth/credential_cache.py), else one round trip.
+    cache when it holds the client (oauth/credential_cache.py), else one round trip. The cached
+    object is shared by the worker's requests: nothing may change it.
     """
     if not _plausible_client_id(client_id):
         return None
     key = ("client", client_id)
     cache = credential_cache()
-    row = cache.get(key) if cache is not None else None
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found
+    stamp = cache.stamp() if cache is not None else None
+    row = _CLIENT_BY_CLIENT_ID.first(db, {"client_id": client_id})
     if row is None:
-        stamp = cache.stamp() if cache is not None else None
-        row = _CLIENT_BY_CLIENT_ID.first(db, {"client_id": client_id})
-        if row is None:
-            return None
-        if cache is not None:
-            client, member = _split_client_row(row)
-            cache.put(key, row, (f"c:{client['id']}", f"m:{member['id']}"), stamp)
+        return None
     client, member = _split_client_row(row)
-    return ClientRow(client, MemberRow(member))
+    found = ClientRow(client, MemberRow(member))
+    if cache is not None:
+        cache.put(key, found, (f"c:{found.id}", f"m:{found.member.id}"), stamp)
+    return found
 
 
 def get_all(*, session: Session, member_id: str | None = None) -> list[OAuthClient]:
