@@ -877,7 +877,7 @@ def soak(args) -> None:
             fh.write(lua)
             script = fh.name
         total = max(1, round(args.minutes * 60))
-        cpu0 = _worker_cpu(server.pid)
+        cpu0 = _worker_cpu(server.pid)[0]
         wrk = subprocess.Popen(["wrk", "-t2", f"-c{args.connections}", f"-d{total}s", "--latency", "-s", script, server.base],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         t0 = time.monotonic()
@@ -888,7 +888,7 @@ def soak(args) -> None:
                 minute += 1
                 sample(f"minute {minute}")
         out = wrk.communicate()[0]
-        cpu = _worker_cpu(server.pid) - cpu0
+        cpu = _worker_cpu(server.pid)[0] - cpu0
         os.unlink(script)
         sample("end")
         log = _stop_server(server)
