@@ -237,6 +237,9 @@ SEARCHES = [
 ]
 
 
+CREATED_TITLE = "Benchmark listing"  # what the create scenario's listings are called (and found by)
+
+
 def _lua(scenario: str, state: dict) -> str:
     bearer = f'wrk.headers["Authorization"] = "Bearer {state["access_token"]}"\n'
     if scenario == "ping":
@@ -262,7 +265,7 @@ def _lua(scenario: str, state: dict) -> str:
                 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
                 f'wrk.headers["Authorization"] = "Basic {basic}"\n')
     if scenario == "create":
-        body = json.dumps({"title": {"en": "Benchmark listing", "zh": "基准测试"}, "summary": {"en": "Created by the load test."},
+        body = json.dumps({"title": {"en": CREATED_TITLE, "zh": "基准测试"}, "summary": {"en": "Created by the load test."},
                            "field": "new_energy", "trl": 5, "deal_types": ["assignment"], "origin_country": "CN"})
         return (bearer + 'wrk.method = "POST"\nwrk.path = "/v1/technologies"\n'
                 'wrk.headers["Content-Type"] = "application/json"\n' f"wrk.body = {json.dumps(body)}\n")
@@ -334,23 +337,30 @@ def _vacuum(url: str, table: str = "") -> None:
         conn.execute(f"VACUUM ANALYZE {table}")
 
 
-def _forget_issued_tokens(state: dict) -> None:
-    """Every run starts from the seeded tokens: those that earlier runs issued (tens of thousands a
-    run) would otherwise grow the token table and its indexes from run to run."""
+def _forget_earlier_runs(state: dict) -> None:
+    """Every run starts from the seeded data: the tokens that earlier runs issued (tens of
+    thousands a run) would grow the token table and its indexes from run to run, and the drafts
+    that `create` made (thousands a run, all the bench member's) would make that member's searches
+    merge in thousands of its own unpublished listings."""
     import psycopg
 
     from platform_api.security import secret_hash
 
+    drafts = "SELECT id FROM technologies WHERE title->>'en' = %s"
     with psycopg.connect(_libpq(state["database_url"]), autocommit=True) as conn:
-        conn.execute("DELETE FROM oauth_tokens WHERE access_token_hash <> %s", (secret_hash(state["access_token"]),))
-    _vacuum(state["database_url"], "oauth_tokens")
+        with conn.transaction():
+            conn.execute("DELETE FROM oauth_tokens WHERE access_token_hash <> %s", (secret_hash(state["access_token"]),))
+            for table in ("technology_search", "technology_offices", "matches"):
+                conn.execute(f"DELETE FROM {table} WHERE technology_id IN ({drafts})", (CREATED_TITLE,))
+            conn.execute(f"DELETE FROM technologies WHERE id IN ({drafts})", (CREATED_TITLE,))
+    _vacuum(state["database_url"])
 
 
 def run(args) -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     state = json.loads(Path(args.state).read_text())
-    _forget_issued_tokens(state)
+    _forget_earlier_runs(state)
     port = _free_port()
     instance = tempfile.mkdtemp(prefix="bench-instance-")
     env = {**os.environ, "DATABASE_URL": state["database_url"], "SECRET_KEY": SECRET, "PLATFORM_ENV": "production",

@@ -15,12 +15,14 @@ import re
 from datetime import timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError, grants
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import current_app, g
+from flask import request as flask_request
 from sqlalchemy import or_, select, update
 
 from ..config import DEFAULT_SCOPES
@@ -354,9 +356,30 @@ class Introspection(_NamesItsClient, IntrospectionEndpoint):
 # --- the server ------------------------------------------------------------------------------
 
 
+class _Payload(FlaskOAuth2Payload):
+    """The request's parameters, combined once (Authlib's Flask payload combines them anew on
+    each of the several reads a token request makes)."""
+
+    def __init__(self, request):
+        super().__init__(request)
+        self._data = request.values
+
+    @property
+    def data(self):
+        return self._data
+
+
+class PlatformAuthorizationServer(AuthorizationServer):
+    def create_oauth2_request(self, request):
+        # The request object itself, not Flask's context-local proxy to it: Authlib reads it often.
+        oauth_request = FlaskOAuth2Request(flask_request._get_current_object())
+        oauth_request.payload = _Payload(oauth_request._request)
+        return oauth_request
+
+
 def create_server(app) -> AuthorizationServer:
     settings = app.config["PLATFORM"]
-    server = AuthorizationServer()
+    server = PlatformAuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=save_token)
     server.scopes_supported = list(DEFAULT_SCOPES)
 

@@ -64,7 +64,8 @@ def _refuse_malformed():
 
 def _throttle() -> None:
     """Per address and claimed client, so clients sharing an address keep separate budgets."""
-    claimed = (request.authorization.username if request.authorization else None) or request.form.get("client_id") or "-"
+    auth = request.authorization  # parsed anew on each read
+    claimed = (auth.username if auth else None) or request.form.get("client_id") or "-"
     limiter().check(_settings().rate_limit, "oauth", request.remote_addr or "-", claimed[:64])
 
 
