@@ -198,13 +198,14 @@ class DirectConnection:
         self.dialect = engine.dialect
         self._fairy = None
 
-    def cursor_and_connection(self):
+    def cursor(self):
+        """A cursor of the driver's connection, checked out of the pool on first use."""
         if self._fairy is None:
             try:
                 self._fairy = self.engine.raw_connection()
             except self.dialect.loaded_dbapi.Error as exc:
                 raise DBAPIError.instance(None, None, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect) from exc
-        return self._fairy.driver_connection.cursor(), self._fairy
+        return self._fairy.driver_connection.cursor()
 
     def handle_error(self, exc: Exception, sql: str, params, cursor) -> None:
         """Raise `exc` as SQLAlchemy would; invalidate on a lost connection."""
@@ -302,7 +303,7 @@ class DriverQuery:
         cursor = None
         try:
             if target is s:
-                cursor, _ = s.cursor_and_connection()
+                cursor = s.cursor()
             else:
                 cursor = target.connection.driver_connection.cursor()
             cursor.execute(sql, params)

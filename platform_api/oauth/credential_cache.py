@@ -55,10 +55,11 @@ class _Entry:
 class CredentialCache:
     """Values by key, each dropped when a row it names ("m:<id>", ...) is reported changed.
 
-    `connect` opens a new autocommit psycopg connection; the cache sends LISTEN on it.
+    `connect` opens a new autocommit psycopg connection; the cache sends LISTEN on it. Values are
+    shared by every request of the worker: callers must treat them as read-only.
     """
 
-    def __init__(self, connect: Callable[[], object], *, max_entries: int = 10_000, max_age: float = 60.0,
+    def __init__(self, connect: Callable[[], object], *, max_entries: int = 4096, max_age: float = 60.0,
                  ping_every: float = 0.5, silent_after: float = 2.0, retry_first: float = 1.0,
                  retry_max: float = 30.0, clock: Callable[[], float] = time.monotonic):
         self._connect = connect
@@ -173,8 +174,8 @@ class CredentialCache:
             self._lost(now, ConnectionError(f"no answer to a ping for {self.silent_after} s"))
             return False
         if now - self._last_heard > self.silent_after:
-            # Idle for a while (nothing pinged): a connection that died silently meanwhile may have
-            # missed changes. Start over; the ping just sent vouches for what comes after.
+            # New, or idle for a while (nothing pinged): a connection that died silently meanwhile
+            # may have missed changes. Start over; the ping just sent vouches for what comes after.
             self._forget_all()
             return False
         return True
@@ -196,8 +197,10 @@ class CredentialCache:
         self._forget_all()  # whatever changed while nobody listened
         self._ping_sent = self._ping_payload = None
         self._awaiting_result = False
-        self._last_heard = now
-        return True
+        # Not trusted until its first ping comes back: through a pooler that does not keep the
+        # session, LISTEN succeeds and yet no notification ever arrives.
+        self._last_heard = float("-inf")
+        return self._sync()
 
     def _lost(self, now: float, exc: Exception) -> None:
         log.warning("credential cache: stopped listening for changes (%s); lookups go to the database",
