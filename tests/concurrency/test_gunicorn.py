@@ -308,6 +308,35 @@ def test_two_reviewers_approving_one_submission_at_once(service, review_owner, t
     print(f"loser's path per round: {dict(paths)}")
 
 
+def test_a_revoked_token_is_refused_by_every_worker_at_once(service):
+    """Each worker caches the tokens it has seen (oauth/credential_cache.py). A revocation through
+    the API, answered by one worker, must hold in all of them from the next request on."""
+    issued = requests.post(f"{service.url}/oauth/token", data={"grant_type": "client_credentials"},
+                           auth=(service.client_id, service.client_secret), timeout=10)
+    assert issued.status_code == 200, issued.text
+    token = issued.json()["access_token"]
+    service.secrets["revoked access token"] = token
+    me = f"{service.url}/v1/me"
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def hammer(_http, _i):  # a new connection each time, 16 at once: every worker gets some
+        return [requests.get(me, headers=headers, timeout=10).status_code for _ in range(8)]
+
+    assert Counter(c for codes in _all_at_once(16, hammer) for c in codes) == Counter({200: 128})
+    engine = make_engine(service.database_url)
+    try:
+        with engine.connect() as conn:
+            listeners = conn.execute(sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                         "AND application_name = 'platform-credential-cache'")).scalar()
+    finally:
+        engine.dispose()
+    assert listeners >= 2, f"only {listeners} worker(s) listen for credential changes"
+    revoked = requests.post(f"{service.url}/oauth/revoke", data={"token": token},
+                            auth=(service.client_id, service.client_secret), timeout=10)
+    assert revoked.status_code == 200, revoked.text
+    assert Counter(c for codes in _all_at_once(16, hammer) for c in codes) == Counter({401: 128})
+
+
 def test_gunicorn_logs_hold_no_secret(service):
     """Runs last in this module: everything the workers wrote, checked for tokens and secrets."""
     resp = requests.post(f"{service.url}/oauth/token", data={"grant_type": "client_credentials"},
