@@ -157,6 +157,7 @@ class CredentialCache:
                 if payload == self._ping_payload:
                     self._ping_sent = self._ping_payload = None
                     self._last_heard = now
+                    self._retry_delay = self.retry_first  # this connection is proven to work
                 elif not payload.startswith("ping:"):  # other workers' pings change nothing
                     self._apply(payload)
             if self._ping_sent is None and not self._awaiting_result and now - self._last_heard >= self.ping_every:
@@ -183,17 +184,18 @@ class CredentialCache:
     def _listen(self, now: float) -> bool:
         if now < self._retry_at:
             return False
+        conn = None
         try:
             conn = self._connect()
             conn.execute(f"LISTEN {CHANNEL}")
         except Exception as exc:  # noqa: BLE001
-            self._retry_at = now + self._retry_delay
+            if conn is not None:
+                _close_quietly(conn)
             log.warning("credential cache: cannot listen for changes (%s); retrying in %.0f s",
                         type(exc).__name__, self._retry_delay)
-            self._retry_delay = min(self._retry_delay * 2, self.retry_max)
+            self._back_off(now)
             return False
         self._conn = conn
-        self._retry_delay = self.retry_first
         self._forget_all()  # whatever changed while nobody listened
         self._ping_sent = self._ping_payload = None
         self._awaiting_result = False
@@ -206,12 +208,14 @@ class CredentialCache:
         log.warning("credential cache: stopped listening for changes (%s); lookups go to the database",
                     type(exc).__name__)
         conn, self._conn = self._conn, None
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001 - it is gone either way
-            pass
+        _close_quietly(conn)
         self._forget_all()
+        self._back_off(now)
+
+    def _back_off(self, now: float) -> None:
+        """The next attempt to listen waits; each failure in a row doubles the wait (to retry_max)."""
         self._retry_at = now + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, self.retry_max)
 
     def _apply(self, payload: str) -> None:
         self._generation += 1
@@ -242,10 +246,14 @@ class CredentialCache:
             conn, self._conn = self._conn, None
             self._forget_all()
         if conn is not None and self._pid == os.getpid():
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001
-                pass
+            _close_quietly(conn)
+
+
+def _close_quietly(conn) -> None:
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - it is gone either way
+        pass
 
 
 def _connector(engine) -> Callable[[], object]:
