@@ -89,6 +89,10 @@ _ENV = {
 }
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def _coerce(name: str, raw, kind):
     if kind is int or kind == "int":
         try:
@@ -101,7 +105,10 @@ def _coerce(name: str, raw, kind):
     if kind is bool or kind == "bool":
         if isinstance(raw, bool):
             return raw
-        return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        word = str(raw).strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise ConfigError(f"{_ENV.get(name, name)} must be on or off (1/0, true/false, yes/no), got {raw!r}")
+        return word in _TRUE
     return raw
 
 

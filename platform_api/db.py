@@ -291,29 +291,24 @@ class DriverQuery:
         return compiled
 
     def _run(self, s: Session | DirectConnection, params: dict | None, fetch: bool) -> tuple[list, tuple]:
-        if isinstance(s, DirectConnection):
-            target, dialect = s, s.dialect
-        else:
-            target = s.connection()
-            dialect = target.dialect
+        direct_connection = s if isinstance(s, DirectConnection) else None
+        conn = None if direct_connection else s.connection()
+        dialect = direct_connection.dialect if direct_connection else conn.dialect
         sql, results, binds = self._for(dialect)
         params = dict(params or {})
         for name, proc in binds:
             params[name] = proc(params[name])
         cursor = None
         try:
-            if target is s:
-                cursor = s.cursor()
-            else:
-                cursor = target.connection.driver_connection.cursor()
+            cursor = direct_connection.cursor() if direct_connection else conn.connection.driver_connection.cursor()
             cursor.execute(sql, params)
             rows = cursor.fetchall() if fetch else []
             cursor.close()
         except dialect.loaded_dbapi.Error as exc:
-            if target is s:
-                s.handle_error(exc, sql, params, cursor)
-            # Wraps, invalidates the connection (and the pool) on a disconnect, and raises.
-            target._handle_dbapi_exception(exc, sql, params, cursor, None)
+            # Wrapped as SQLAlchemy does, the connection (and its pool) invalidated on a disconnect.
+            if direct_connection:
+                direct_connection.handle_error(exc, sql, params, cursor)
+            conn._handle_dbapi_exception(exc, sql, params, cursor, None)
         return rows, results
 
     def execute(self, s: Session | DirectConnection, params: dict | None = None) -> None:

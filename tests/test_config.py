@@ -53,6 +53,7 @@ def test_development_secret_is_generated_once_and_private(tmp_path):
         ({"PLATFORM_RATE_LIMIT": "lots"}, "600/minute"),
         ({"PLATFORM_ISSUER": "ftp://x"}, "http"),
         ({"PLATFORM_ENV": "staging"}, "PLATFORM_ENV"),
+        ({"PLATFORM_CREDENTIAL_CACHE": "of"}, "PLATFORM_CREDENTIAL_CACHE must be on or off"),
     ],
 )
 def test_bad_settings_refuse_to_start(tmp_path, env, message):
@@ -66,3 +67,10 @@ def test_production_app_is_never_in_debug(tmp_path):
                       "issuer": "https://api.example.org", "database_url": f"sqlite:///{tmp_path}/x.sqlite3"})
     assert app.debug is False
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("raw, expected", [("on", True), ("1", True), ("TRUE", True), ("off", False), ("0", False),
+                                           ("no", False)])
+def test_switches_read_on_and_off(tmp_path, raw, expected):
+    settings = load_settings({"instance_path": str(tmp_path)}, environ={"PLATFORM_CREDENTIAL_CACHE": raw})
+    assert settings.credential_cache is expected

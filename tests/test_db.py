@@ -109,7 +109,7 @@ def test_driver_query_errors_are_sqlalchemy_errors(app, database_url):
         s.close()
 
 
-def test_token_issue_without_a_transaction_fails_cleanly_when_its_connection_is_cut(database_url, tmp_path):
+def test_token_issue_without_a_transaction_fails_cleanly_when_its_connection_is_cut(database_url, settings_overrides):
     """Client-credentials issue runs its statements straight on a pooled connection (db.direct):
     a cut connection is a 503 problem, nothing is half-written, and the next request reconnects."""
     if not database_url.startswith("postgresql"):
@@ -124,8 +124,7 @@ def test_token_issue_without_a_transaction_fails_cleanly_when_its_connection_is_
         with session_on(url) as s:
             client, secret = add_client(s, add_member(s))
             client_id = client.client_id
-        app = create_app({"database_url": url, "env": "test", "secret_key": "direct-test-" + "k" * 30,
-                          "instance_path": str(tmp_path), "rate_limit": "100000/minute", "credential_cache": False})
+        app = create_app({**settings_overrides, "database_url": url})  # its own engine: real commits
         basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
         def issue():

@@ -13,7 +13,7 @@ from ..db import DriverQuery, adopt, column_attrs, session, utcnow
 from ..errors import BadRequest, Unauthorized
 from ..members.models import Member, MemberRow
 from ..security import secret_hash
-from .credential_cache import credential_cache
+from .credential_cache import through_cache
 from .models import OAuthClient, Token
 
 
@@ -61,6 +61,14 @@ class Principal:
         self._member: Member | None = None
 
     @property
+    def refs(self) -> list[str]:
+        """The rows this principal was read from, as the credential cache names them."""
+        refs = [f"t:{self.token.id}", f"c:{self.client.id}", f"m:{self.member_id}"]
+        if self.user is not None:
+            refs.append(f"u:{self.user.id}")
+        return refs
+
+    @property
     def member(self) -> Member:
         if self._member is None:
             self._member = adopt(session(), Member, self._member_values)
@@ -100,22 +108,14 @@ def authenticate() -> Principal:
     """The principal behind the request's bearer token, or 401."""
     if "principal" in g:
         return g.principal
-    key = ("bearer", secret_hash(_bearer_value()))
-    cache = credential_cache()
-    row = cache.get(key) if cache is not None else None
-    if row is not None:
-        principal = _principal(row)
-    else:
-        stamp = cache.stamp() if cache is not None else None
-        row = _BEARER.first(session(), {"token_hash": key[1]})
-        if row is None:
-            raise Unauthorized("The access token is invalid, expired or revoked.")
-        principal = _principal(row)
-        if cache is not None:
-            refs = [f"t:{principal.token.id}", f"c:{principal.client.id}", f"m:{principal.member_id}"]
-            if principal.user is not None:
-                refs.append(f"u:{principal.user.id}")
-            cache.put(key, row, refs, stamp)
+    token_hash = secret_hash(_bearer_value())
+    # Only a row that passes the rules is kept (refs() applies them); they run again on every
+    # request, cached or not.
+    row = through_cache(("bearer", token_hash), lambda: _BEARER.first(session(), {"token_hash": token_hash}),
+                        lambda row: _principal(row).refs)
+    if row is None:
+        raise Unauthorized("The access token is invalid, expired or revoked.")
+    principal = _principal(row)
     g.principal = principal
     return principal
 

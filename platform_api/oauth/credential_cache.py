@@ -282,3 +282,18 @@ def credential_cache(app=None) -> CredentialCache | None:
     from flask import current_app
 
     return (app or current_app).extensions["platform_credential_cache"]
+
+
+def through_cache(key: Hashable, read: Callable[[], object], refs: Callable[[object], Iterable[str]]):
+    """What `read()` returns for `key`, from the worker's cache when it holds it, else read and kept
+    until a row named by `refs(value)` changes. Nothing is kept for None; with no cache, just read()."""
+    cache = credential_cache()
+    if cache is None:
+        return read()
+    found = cache.get(key)
+    if found is None:
+        stamp = cache.stamp()
+        found = read()
+        if found is not None:
+            cache.put(key, found, refs(found), stamp)
+    return found

@@ -15,7 +15,7 @@ from ..db import DirectConnection, DriverQuery, adopt, column_attrs, utcnow
 from ..errors import Conflict, Unprocessable
 from ..members.models import Member, MemberRow
 from ..security import new_secret, secret_hash
-from .credential_cache import credential_cache
+from .credential_cache import through_cache
 from .models import CLIENT_TYPES, GRANT_TYPES, ClientRow, OAuthClient, Token
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -192,20 +192,16 @@ def client_row(db: Session | DirectConnection, client_id: str) -> ClientRow | No
     """
     if not _plausible_client_id(client_id):
         return None
-    key = ("client", client_id)
-    cache = credential_cache()
-    found = cache.get(key) if cache is not None else None
-    if found is not None:
-        return found
-    stamp = cache.stamp() if cache is not None else None
+    return through_cache(("client", client_id), lambda: _read_client_row(db, client_id),
+                         lambda client: (f"c:{client.id}", f"m:{client.member.id}"))
+
+
+def _read_client_row(db: Session | DirectConnection, client_id: str) -> ClientRow | None:
     row = _CLIENT_BY_CLIENT_ID.first(db, {"client_id": client_id})
     if row is None:
         return None
     client, member = _split_client_row(row)
-    found = ClientRow(client, MemberRow(member))
-    if cache is not None:
-        cache.put(key, found, (f"c:{found.id}", f"m:{found.member.id}"), stamp)
-    return found
+    return ClientRow(client, MemberRow(member))
 
 
 def get_all(*, session: Session, member_id: str | None = None) -> list[OAuthClient]:

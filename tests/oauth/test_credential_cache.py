@@ -267,32 +267,21 @@ def test_a_forked_worker_does_not_share_its_parents_connection(scripted, monkeyp
     assert len(scripted.conns) == 2 and not scripted.conns[0].closed  # the parent's stays open for it
 
 
-def test_the_test_harness_and_sqlite_have_no_cache(app, is_postgres):
+def test_the_test_harness_and_sqlite_have_no_cache(app, is_postgres, settings_overrides):
     assert credential_cache(app) is None
     if not is_postgres:
-        sqlite_app = create_app({**_overrides_of(app), "credential_cache": True})
-        assert credential_cache(sqlite_app) is None
-
-
-def _overrides_of(app) -> dict:
-    s = app.config["PLATFORM"]
-    return {"database_url": s.database_url, "env": "test", "secret_key": s.secret_key,
-            "instance_path": s.instance_path, "rate_limit": "100000/minute"}
+        assert credential_cache(create_app({**settings_overrides, "credential_cache": True})) is None
 
 
 # --- the whole path, on a committed PostgreSQL database --------------------------------------
 
 
 @pytest.fixture(scope="module")
-def live(database_url, tmp_path_factory):
+def live(database_url, settings_overrides):
     if not database_url.startswith("postgresql"):
         pytest.skip("the credential cache listens to PostgreSQL notifications; SQLite has none")
     with committed_database(database_url, "credcache") as url:
-        application = create_app({
-            "database_url": url, "env": "test", "secret_key": "credential-cache-test-" + "k" * 30,
-            "instance_path": str(tmp_path_factory.mktemp("credcache")), "rate_limit": "100000/minute",
-            "credential_cache": True,
-        })
+        application = create_app({**settings_overrides, "database_url": url, "credential_cache": True})
         from ..contract import install_contract_check
 
         install_contract_check(application)
