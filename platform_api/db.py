@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import uuid
+import weakref
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from collections.abc import Sequence
 
@@ -198,14 +201,48 @@ class DirectConnection:
         self.dialect = engine.dialect
         self._fairy = None
 
-    def cursor(self):
-        """A cursor of the driver's connection, checked out of the pool on first use."""
+    def driver_connection(self):
+        """The driver's connection, checked out of the pool on first use."""
         if self._fairy is None:
             try:
                 self._fairy = self.engine.raw_connection()
             except self.dialect.loaded_dbapi.Error as exc:
                 raise DBAPIError.instance(None, None, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect) from exc
-        return self._fairy.driver_connection.cursor()
+        return self._fairy.driver_connection
+
+    def cursor(self):
+        return self.driver_connection().cursor()
+
+    def run_prepared(self, name: bytes, sql: str, values: list) -> bool:
+        """Run a statement that returns no rows as a server-side prepared statement, straight
+        through libpq; False when this connection cannot (not psycopg, or values it does not
+        send as text here), and the caller takes the cursor path.
+
+        Token issue's insert is the one statement of its request; psycopg's cursor layer (query
+        conversion, dumpers, the wait loop) measured as much CPU as libpq's own round trip here.
+        """
+        encoded = _pq_values(values)
+        if encoded is None:
+            return False
+        conn = self.driver_connection()
+        pgconn = getattr(conn, "pgconn", None)
+        if pgconn is None or conn.info.encoding != "utf-8" or not conn.autocommit:
+            return False
+        prepared = _PREPARED[name]
+        try:
+            if conn not in prepared:
+                result = pgconn.prepare(name, sql.encode())
+                if _sqlstate(result) != "42P05":  # already there: the name is the statement's hash
+                    _raise_for(result)
+                prepared.add(conn)
+            result = pgconn.exec_prepared(name, encoded)
+            if _sqlstate(result) == "26000":  # dropped since (DEALLOCATE, DISCARD ALL): prepare it again
+                _raise_for(pgconn.prepare(name, sql.encode()))
+                result = pgconn.exec_prepared(name, encoded)
+            _raise_for(result)
+        except self.dialect.loaded_dbapi.Error as exc:
+            self.handle_error(exc, sql, values, None)
+        return True
 
     def handle_error(self, exc: Exception, sql: str, params, cursor) -> None:
         """Raise `exc` as SQLAlchemy would; invalidate on a lost connection."""
@@ -222,6 +259,48 @@ class DirectConnection:
         fairy, self._fairy = self._fairy, None
         if fairy is not None:
             fairy.close()
+
+
+# Which driver connections hold which prepared statement (weakly: they come and go with the pool).
+_PREPARED: dict[bytes, weakref.WeakSet] = {}
+
+
+def _pq_values(values: list) -> list[bytes | None] | None:
+    """Parameters in PostgreSQL's text form, or None if one is of a type not handled here.
+    Types are left for the server to infer from the statement, as for a literal."""
+    out: list[bytes | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+        elif isinstance(v, str):
+            if "\x00" in v:
+                return None  # the cursor path refuses it with psycopg's own error
+            out.append(v.encode("utf-8"))
+        elif isinstance(v, bool):
+            out.append(b"t" if v else b"f")
+        elif isinstance(v, (int, Decimal)):
+            out.append(str(v).encode())
+        elif isinstance(v, (datetime, date)):  # ISO 8601, with its offset when it has one
+            out.append(v.isoformat().encode())
+        else:
+            return None
+    return out
+
+
+def _sqlstate(result) -> str | None:
+    from psycopg import pq
+
+    if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        return None
+    state = result.error_field(pq.DiagnosticField.SQLSTATE)
+    return state.decode() if state else ""
+
+
+def _raise_for(result) -> None:
+    if _sqlstate(result) is not None:
+        from psycopg import errors
+
+        raise errors.error_from_result(result, encoding="utf-8")
 
 
 def direct() -> None:
@@ -271,6 +350,7 @@ class DriverQuery:
         self.columns = list(columns)
         self.params = dict(params or {})
         self._by_dialect: dict[str, tuple] = {}
+        self._pq: tuple | None = None
 
     def _for(self, dialect: Dialect) -> tuple:
         compiled = self._by_dialect.get(dialect.name)
@@ -313,7 +393,33 @@ class DriverQuery:
 
     def execute(self, s: Session | DirectConnection, params: dict | None = None) -> None:
         """Run a statement that returns no rows (an INSERT)."""
+        if isinstance(s, DirectConnection) and s.dialect.name == "postgresql":
+            name, sql, order = self._positional()
+            _, _, binds = self._for(s.dialect)
+            bound = dict(params or {})
+            for key, proc in binds:
+                bound[key] = proc(bound[key])
+            if s.run_prepared(name, sql, [bound[key] for key in order]):
+                return
         self._run(s, params, fetch=False)
+
+    def _positional(self) -> tuple[bytes, str, list[str]]:
+        """The statement with $1, $2... for PostgreSQL's own prepared statements, its name (from
+        its text, so the same on every connection and in every process), and the parameter for
+        each position."""
+        if self._pq is None:
+            order: list[str] = []
+
+            def number(match: re.Match) -> str:
+                if match.group(1) not in order:
+                    order.append(match.group(1))
+                return f"${order.index(match.group(1)) + 1}"
+
+            sql = _NAMED_PARAM.sub(number, self.sql)
+            name = f"platform_{hashlib.sha256(sql.encode()).hexdigest()[:24]}".encode()
+            _PREPARED.setdefault(name, weakref.WeakSet())
+            self._pq = (name, sql, order)
+        return self._pq
 
     def rows(self, s: Session | DirectConnection, params: dict | None = None) -> list[tuple]:
         rows, processors = self._run(s, params, fetch=True)

@@ -144,3 +144,71 @@ def test_token_issue_without_a_transaction_fails_cleanly_when_its_connection_is_
                 assert s.execute(text("SELECT count(*) FROM oauth_tokens")).scalar() == 2
         finally:
             get_db(app).dispose()
+
+
+def test_direct_statements_run_as_prepared_statements_with_every_value_kept(database_url):
+    """DriverQuery.execute on a direct connection goes through libpq's own prepared statements
+    (DirectConnection.run_prepared), values in text form: each type arrives as it was, a
+    statement dropped on the server is prepared again, a constraint still raises SQLAlchemy's
+    error, and a value not sent that way (NUL in text, a dict) takes psycopg's cursor path."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: direct connections exist there")
+    from datetime import date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, create_engine
+    from sqlalchemy.exc import DataError, IntegrityError, StatementError
+
+    from platform_api.db import DirectConnection, DriverQuery
+    from tests.browser.live import committed_database
+
+    with committed_database(database_url, "prepared") as url:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=0)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("CREATE TABLE t (id text PRIMARY KEY, n int, at timestamptz, d date, "
+                                  "flag boolean, amount numeric(12, 2), note text)"))
+            insert = DriverQuery(
+                "INSERT INTO t (id, n, at, d, flag, amount, note) VALUES (:id, :n, :at, :d, :flag, :amount, :note)",
+                params={"id": String(), "n": Integer(), "at": DateTime(timezone=True), "d": Date(),
+                        "flag": Boolean(), "amount": Numeric(), "note": String()},
+            )
+            at = datetime(2026, 11, 21, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
+            rows = [
+                {"id": "a", "n": -7, "at": at, "d": date(2026, 2, 28), "flag": False, "amount": Decimal("12.50"),
+                 "note": "中文 'quoted' \\ $1"},
+                {"id": "b", "n": None, "at": None, "d": None, "flag": True, "amount": None, "note": None},
+            ]
+            direct = DirectConnection(engine)
+            used = []
+            original = DirectConnection.run_prepared
+
+            def spy(self, name, sql, values):
+                used.append(original(self, name, sql, values))
+                return used[-1]
+
+            DirectConnection.run_prepared = spy
+            try:
+                insert.execute(direct, rows[0])
+                with engine.connect() as conn:
+                    conn.execute(text("DISCARD ALL"))  # another connection: ours keeps its statement
+                direct.driver_connection().execute("DEALLOCATE ALL")  # ours loses it
+                insert.execute(direct, rows[1])
+                with pytest.raises(IntegrityError):
+                    insert.execute(direct, {**rows[1], "note": "again"})
+                insert.execute(direct, {**rows[1], "id": "c"})  # the connection is still usable
+                with pytest.raises((DataError, StatementError)):
+                    insert.execute(direct, {**rows[1], "id": "d", "note": "nul\x00"})
+            finally:
+                DirectConnection.run_prepared = original
+                direct.close()
+            assert used == [True, True, True, False]  # the refused insert raised instead
+            with engine.connect() as conn:
+                stored = {r.id: r for r in conn.execute(text("SELECT * FROM t"))}
+            assert set(stored) == {"a", "b", "c"}
+            a = stored["a"]
+            assert (a.n, a.at, a.d, a.flag, a.amount, a.note) == (-7, at, date(2026, 2, 28), False, Decimal("12.50"),
+                                                                 "中文 'quoted' \\ $1")
+            assert stored["b"].flag is True and stored["b"].n is None and stored["b"].note is None
+        finally:
+            engine.dispose()

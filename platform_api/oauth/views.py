@@ -92,12 +92,18 @@ def issue_token():
         # One lookup (often none: the credential cache) and one insert, each on its own, without
         # a transaction or a Session. Code and refresh grants change several rows and keep theirs.
         direct()
+        return _token_response(client_credentials=True)
     return _token_response()
 
 
 @transactional
-def _token_response():
-    return _server().create_token_response()
+def _token_response(client_credentials: bool = False):
+    server = _server()
+    if client_credentials:
+        issued = server.issue_client_credentials(request._get_current_object())
+        if issued is not None:
+            return issued
+    return server.create_token_response()
 
 
 @bp.post("/oauth/revoke")
