@@ -11,6 +11,7 @@ Differences from Authlib's defaults, each on purpose:
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from flask import current_app, g
+from flask import Response, current_app, g
 from flask import request as flask_request
 from sqlalchemy import or_, select, update
 
@@ -424,7 +425,9 @@ class PlatformAuthorizationServer(AuthorizationServer):
             grant_type=ClientCredentialsGrant.GRANT_TYPE, client=client, scope=scope, include_refresh_token=False
         )
         store_token(token, client, ClientCredentialsGrant.GRANT_TYPE, None, None)
-        return self.handle_response(200, token, ClientCredentialsGrant.TOKEN_RESPONSE_HEADER)
+        # What handle_response makes, without the app's JSON provider lookup (same settings, app.py)
+        body = json.dumps(token, sort_keys=False, ensure_ascii=False)
+        return Response(body, 200, ClientCredentialsGrant.TOKEN_RESPONSE_HEADER)
 
 
 def create_server(app) -> AuthorizationServer:

@@ -89,15 +89,17 @@ def fast_path(monkeypatch):
 
 def _outcome(resp, db_session) -> dict:
     body = dict(resp.get_json() or {})
+    raw = resp.get_data(as_text=True)  # byte for byte, but for the random token
     stored = None
     if "access_token" in body:
         token = body.pop("access_token")
+        raw = raw.replace(token, "<token>")
         row = db_session.scalars(select(Token).where(Token.access_token_hash == secret_hash(token))).one()
         stored = {k: getattr(row, k) for k in ("client_pk", "member_id", "user_id", "grant_type", "scope",
                                                "expires_in", "refresh_token_hash", "refresh_expires_at", "revoked_at")}
         assert row.family_id and (row.access_expires_at - row.issued_at).total_seconds() == row.expires_in
     return {"status": resp.status_code, "headers": {h: resp.headers.get(h) for h in HEADERS}, "body": body,
-            "stored": stored}
+            "raw": raw, "stored": stored}
 
 
 @pytest.mark.parametrize("case", list(CASES))
