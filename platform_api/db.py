@@ -213,37 +213,6 @@ class DirectConnection:
     def cursor(self):
         return self.driver_connection().cursor()
 
-    def run_prepared(self, name: bytes, sql: str, values: list) -> bool:
-        """Run a statement that returns no rows as a server-side prepared statement, straight
-        through libpq; False when this connection cannot (not psycopg, or values it does not
-        send as text here), and the caller takes the cursor path.
-
-        Token issue's insert is the one statement of its request; psycopg's cursor layer (query
-        conversion, dumpers, the wait loop) measured as much CPU as libpq's own round trip here.
-        """
-        encoded = _pq_values(values)
-        if encoded is None:
-            return False
-        conn = self.driver_connection()
-        pgconn = getattr(conn, "pgconn", None)
-        if pgconn is None or conn.info.encoding != "utf-8" or not conn.autocommit:
-            return False
-        prepared = _PREPARED[name]
-        try:
-            if conn not in prepared:
-                result = pgconn.prepare(name, sql.encode())
-                if _sqlstate(result) != "42P05":  # already there: the name is the statement's hash
-                    _raise_for(result)
-                prepared.add(conn)
-            result = pgconn.exec_prepared(name, encoded)
-            if _sqlstate(result) == "26000":  # dropped since (DEALLOCATE, DISCARD ALL): prepare it again
-                _raise_for(pgconn.prepare(name, sql.encode()))
-                result = pgconn.exec_prepared(name, encoded)
-            _raise_for(result)
-        except self.dialect.loaded_dbapi.Error as exc:
-            self.handle_error(exc, sql, values, None)
-        return True
-
     def handle_error(self, exc: Exception, sql: str, params, cursor) -> None:
         """Raise `exc` as SQLAlchemy would; invalidate on a lost connection."""
         fairy = self._fairy
@@ -294,6 +263,25 @@ def _sqlstate(result) -> str | None:
         return None
     state = result.error_field(pq.DiagnosticField.SQLSTATE)
     return state.decode() if state else ""
+
+
+# Per connection, psycopg's transformer: the loaders its cursors use, so rows come out the same.
+_TRANSFORMERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _loaded_rows(conn, result) -> list[tuple]:
+    if not result.ntuples or not result.nfields:
+        return []
+    transformer = _TRANSFORMERS.get(conn)
+    if transformer is None:
+        from psycopg.adapt import Transformer
+
+        transformer = _TRANSFORMERS[conn] = Transformer(conn)
+    transformer.set_pgresult(result)
+    try:
+        return transformer.load_rows(0, result.ntuples, tuple)
+    finally:
+        transformer.set_pgresult(None)
 
 
 def _raise_for(result) -> None:
@@ -351,6 +339,7 @@ class DriverQuery:
         self.params = dict(params or {})
         self._by_dialect: dict[str, tuple] = {}
         self._pq: tuple | None = None
+        self._pq_refused = False
 
     def _for(self, dialect: Dialect) -> tuple:
         compiled = self._by_dialect.get(dialect.name)
@@ -380,10 +369,13 @@ class DriverQuery:
             params[name] = proc(params[name])
         cursor = None
         try:
-            cursor = direct_connection.cursor() if direct_connection else conn.connection.driver_connection.cursor()
-            cursor.execute(sql, params)
-            rows = cursor.fetchall() if fetch else []
-            cursor.close()
+            driver = direct_connection.driver_connection() if direct_connection else conn.connection.driver_connection
+            rows = self._run_prepared(driver, params) if dialect.name == "postgresql" else None
+            if rows is None:
+                cursor = driver.cursor()
+                cursor.execute(sql, params)
+                rows = cursor.fetchall() if fetch else []
+                cursor.close()
         except dialect.loaded_dbapi.Error as exc:
             # Wrapped as SQLAlchemy does, the connection (and its pool) invalidated on a disconnect.
             if direct_connection:
@@ -391,16 +383,43 @@ class DriverQuery:
             conn._handle_dbapi_exception(exc, sql, params, cursor, None)
         return rows, results
 
+    def _run_prepared(self, conn, params: dict) -> list[tuple] | None:
+        """Run as a server-side prepared statement straight through libpq, on a psycopg
+        connection in autocommit mode; None when not (the cursor path runs it instead).
+
+        For a one-row statement psycopg's cursor layer (query conversion, dumpers, its wait loop,
+        the result's transformer) measured as much CPU as libpq's round trip itself: a third of
+        client-credentials token issue's insert, a fifth of a warm search. Results are loaded
+        by the connection's own loaders, the ones its cursors use, so rows are the same; values
+        go in text form, typed by the server as literals are. Inside a transaction (the
+        connection does its own BEGIN) and for values not sent this way, the cursor path runs.
+        """
+        pgconn = getattr(conn, "pgconn", None)
+        if pgconn is None or self._pq_refused or not conn.autocommit or conn.info.encoding != "utf-8":
+            return None
+        name, sql, order = self._positional()
+        values = _pq_values([params[key] for key in order])
+        if values is None:
+            return None
+        prepared = _PREPARED[name]
+        if conn not in prepared:
+            result = pgconn.prepare(name, sql.encode())
+            state = _sqlstate(result)
+            if state is not None and state != "42P05":  # 42P05: already there (the name is the text's hash)
+                if conn.broken or conn.closed:
+                    _raise_for(result)
+                self._pq_refused = True  # e.g. a parameter the server cannot type: the cursor path types it
+                return None
+            prepared.add(conn)
+        result = pgconn.exec_prepared(name, values)
+        if _sqlstate(result) == "26000":  # dropped since (DEALLOCATE, DISCARD ALL): prepare it again
+            _raise_for(pgconn.prepare(name, sql.encode()))
+            result = pgconn.exec_prepared(name, values)
+        _raise_for(result)
+        return _loaded_rows(conn, result)
+
     def execute(self, s: Session | DirectConnection, params: dict | None = None) -> None:
         """Run a statement that returns no rows (an INSERT)."""
-        if isinstance(s, DirectConnection) and s.dialect.name == "postgresql":
-            name, sql, order = self._positional()
-            _, _, binds = self._for(s.dialect)
-            bound = dict(params or {})
-            for key, proc in binds:
-                bound[key] = proc(bound[key])
-            if s.run_prepared(name, sql, [bound[key] for key in order]):
-                return
         self._run(s, params, fetch=False)
 
     def _positional(self) -> tuple[bytes, str, list[str]]:

@@ -146,49 +146,54 @@ def test_token_issue_without_a_transaction_fails_cleanly_when_its_connection_is_
             get_db(app).dispose()
 
 
-def test_direct_statements_run_as_prepared_statements_with_every_value_kept(database_url):
-    """DriverQuery.execute on a direct connection goes through libpq's own prepared statements
-    (DirectConnection.run_prepared), values in text form: each type arrives as it was, a
-    statement dropped on the server is prepared again, a constraint still raises SQLAlchemy's
-    error, and a value not sent that way (NUL in text, a dict) takes psycopg's cursor path."""
+def test_statements_on_autocommit_connections_run_as_prepared_statements(database_url, monkeypatch):
+    """On a psycopg connection in autocommit mode DriverQuery goes through libpq's own prepared
+    statements (DriverQuery._run_prepared), values in text form: each type arrives as it was and
+    reads back as psycopg's cursor reads it, a statement dropped on the server is prepared again,
+    a constraint still raises SQLAlchemy's error, and what is not sent that way (NUL in text, a
+    statement whose parameters the server cannot type, a connection inside a transaction) takes
+    psycopg's cursor path with the same result."""
     if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: direct connections exist there")
+        pytest.skip("PostgreSQL only")
     from datetime import date, datetime, timedelta, timezone
     from decimal import Decimal
 
     from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, create_engine
     from sqlalchemy.exc import DataError, IntegrityError, StatementError
+    from sqlalchemy.orm import Session
 
     from platform_api.db import DirectConnection, DriverQuery
     from tests.browser.live import committed_database
 
     with committed_database(database_url, "prepared") as url:
         engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=0)
+        in_transaction = create_engine(url, pool_size=1, max_overflow=0)
         try:
             with engine.connect() as conn:
                 conn.execute(text("CREATE TABLE t (id text PRIMARY KEY, n int, at timestamptz, d date, "
-                                  "flag boolean, amount numeric(12, 2), note text)"))
+                                  "flag boolean, amount numeric(12, 2), note text, doc jsonb)"))
             insert = DriverQuery(
                 "INSERT INTO t (id, n, at, d, flag, amount, note) VALUES (:id, :n, :at, :d, :flag, :amount, :note)",
                 params={"id": String(), "n": Integer(), "at": DateTime(timezone=True), "d": Date(),
                         "flag": Boolean(), "amount": Numeric(), "note": String()},
             )
+            select = DriverQuery("SELECT id, n, at, d, flag, amount, note, doc FROM t WHERE id >= :first ORDER BY id")
             at = datetime(2026, 11, 21, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
             rows = [
                 {"id": "a", "n": -7, "at": at, "d": date(2026, 2, 28), "flag": False, "amount": Decimal("12.50"),
                  "note": "中文 'quoted' \\ $1"},
                 {"id": "b", "n": None, "at": None, "d": None, "flag": True, "amount": None, "note": None},
             ]
-            direct = DirectConnection(engine)
             used = []
-            original = DirectConnection.run_prepared
+            original = DriverQuery._run_prepared
 
-            def spy(self, name, sql, values):
-                used.append(original(self, name, sql, values))
-                return used[-1]
+            def spy(self, conn, params):
+                used.append(original(self, conn, params) is not None)
+                return [] if used[-1] else None
 
-            DirectConnection.run_prepared = spy
+            direct = DirectConnection(engine)
             try:
+                monkeypatch.setattr(DriverQuery, "_run_prepared", spy)
                 insert.execute(direct, rows[0])
                 with engine.connect() as conn:
                     conn.execute(text("DISCARD ALL"))  # another connection: ours keeps its statement
@@ -199,16 +204,30 @@ def test_direct_statements_run_as_prepared_statements_with_every_value_kept(data
                 insert.execute(direct, {**rows[1], "id": "c"})  # the connection is still usable
                 with pytest.raises((DataError, StatementError)):
                     insert.execute(direct, {**rows[1], "id": "d", "note": "nul\x00"})
+                assert used == [True, True, True, False]  # the refused insert raised instead
+                monkeypatch.setattr(DriverQuery, "_run_prepared", original)
+                direct.driver_connection().execute("UPDATE t SET doc = '{\"k\": [1, \"二\"]}' WHERE id = 'a'")
+
+                prepared = select.rows(direct, {"first": "a"})
+                with direct.driver_connection().cursor() as cur:
+                    cur.execute("SELECT id, n, at, d, flag, amount, note, doc FROM t WHERE id >= %s ORDER BY id", ("a",))
+                    assert prepared == cur.fetchall()
+                assert prepared[0] == ("a", -7, at, date(2026, 2, 28), False, Decimal("12.50"), "中文 'quoted' \\ $1",
+                                       {"k": [1, "二"]})
+                assert prepared[1] == ("b", None, None, None, True, None, None, None) and len(prepared) == 3
+                assert select.rows(direct, {"first": "z"}) == []
+
+                untyped = DriverQuery("SELECT :a + :b")  # unknown + unknown: the server cannot prepare it
+                assert untyped.first(direct, {"a": 2, "b": 3}) == (5,) and untyped._pq_refused
             finally:
-                DirectConnection.run_prepared = original
                 direct.close()
-            assert used == [True, True, True, False]  # the refused insert raised instead
-            with engine.connect() as conn:
-                stored = {r.id: r for r in conn.execute(text("SELECT * FROM t"))}
-            assert set(stored) == {"a", "b", "c"}
-            a = stored["a"]
-            assert (a.n, a.at, a.d, a.flag, a.amount, a.note) == (-7, at, date(2026, 2, 28), False, Decimal("12.50"),
-                                                                 "中文 'quoted' \\ $1")
-            assert stored["b"].flag is True and stored["b"].n is None and stored["b"].note is None
+
+            with Session(in_transaction) as s:  # psycopg begins the transaction itself: cursor path
+                monkeypatch.setattr(DriverQuery, "_run_prepared", spy)
+                used.clear()
+                assert [r[0] for r in select.rows(s, {"first": "b"})] == ["b", "c"]
+                assert used == [False]
+                s.rollback()
         finally:
             engine.dispose()
+            in_transaction.dispose()
