@@ -6,7 +6,6 @@ import functools
 import hashlib
 import re
 import uuid
-import weakref
 from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -201,14 +200,17 @@ class DirectConnection:
         self.dialect = engine.dialect
         self._fairy = None
 
-    def driver_connection(self):
-        """The driver's connection, checked out of the pool on first use."""
+    def pooled(self):
+        """The pool's connection (SQLAlchemy's proxy), checked out on first use."""
         if self._fairy is None:
             try:
                 self._fairy = self.engine.raw_connection()
             except self.dialect.loaded_dbapi.Error as exc:
                 raise DBAPIError.instance(None, None, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect) from exc
-        return self._fairy.driver_connection
+        return self._fairy
+
+    def driver_connection(self):
+        return self.pooled().driver_connection
 
     def cursor(self):
         return self.driver_connection().cursor()
@@ -228,10 +230,6 @@ class DirectConnection:
         fairy, self._fairy = self._fairy, None
         if fairy is not None:
             fairy.close()
-
-
-# Which driver connections hold which prepared statement (weakly: they come and go with the pool).
-_PREPARED: dict[bytes, weakref.WeakSet] = {}
 
 
 def _pq_values(values: list) -> list[bytes | None] | None:
@@ -265,18 +263,15 @@ def _sqlstate(result) -> str | None:
     return state.decode() if state else ""
 
 
-# Per connection, psycopg's transformer: the loaders its cursors use, so rows come out the same.
-_TRANSFORMERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _loaded_rows(conn, result) -> list[tuple]:
+def _loaded_rows(pq_state: dict, conn, result) -> list[tuple]:
+    """The result's rows as psycopg's cursors load them: by a transformer of the connection."""
     if not result.ntuples or not result.nfields:
         return []
-    transformer = _TRANSFORMERS.get(conn)
+    transformer = pq_state.get("transformer")
     if transformer is None:
         from psycopg.adapt import Transformer
 
-        transformer = _TRANSFORMERS[conn] = Transformer(conn)
+        transformer = pq_state["transformer"] = Transformer(conn)
     transformer.set_pgresult(result)
     try:
         return transformer.load_rows(0, result.ntuples, tuple)
@@ -369,10 +364,10 @@ class DriverQuery:
             params[name] = proc(params[name])
         cursor = None
         try:
-            driver = direct_connection.driver_connection() if direct_connection else conn.connection.driver_connection
-            rows = self._run_prepared(driver, params) if dialect.name == "postgresql" else None
+            pooled = direct_connection.pooled() if direct_connection else conn.connection
+            rows = self._run_prepared(pooled, params) if dialect.name == "postgresql" else None
             if rows is None:
-                cursor = driver.cursor()
+                cursor = pooled.driver_connection.cursor()
                 cursor.execute(sql, params)
                 rows = cursor.fetchall() if fetch else []
                 cursor.close()
@@ -383,7 +378,7 @@ class DriverQuery:
             conn._handle_dbapi_exception(exc, sql, params, cursor, None)
         return rows, results
 
-    def _run_prepared(self, conn, params: dict) -> list[tuple] | None:
+    def _run_prepared(self, pooled, params: dict) -> list[tuple] | None:
         """Run as a server-side prepared statement straight through libpq, on a psycopg
         connection in autocommit mode; None when not (the cursor path runs it instead).
 
@@ -394,6 +389,7 @@ class DriverQuery:
         go in text form, typed by the server as literals are. Inside a transaction (the
         connection does its own BEGIN) and for values not sent this way, the cursor path runs.
         """
+        conn = pooled.driver_connection
         pgconn = getattr(conn, "pgconn", None)
         if pgconn is None or self._pq_refused or not conn.autocommit or conn.info.encoding != "utf-8":
             return None
@@ -401,8 +397,10 @@ class DriverQuery:
         values = _pq_values([params[key] for key in order])
         if values is None:
             return None
-        prepared = _PREPARED[name]
-        if conn not in prepared:
+        # Kept with the pool's record of this connection: SQLAlchemy empties it for a new one.
+        pq_state = pooled.info.setdefault("platform_pq", {"prepared": set()})
+        prepared = pq_state["prepared"]
+        if name not in prepared:
             result = pgconn.prepare(name, sql.encode())
             state = _sqlstate(result)
             if state is not None and state != "42P05":  # 42P05: already there (the name is the text's hash)
@@ -410,13 +408,13 @@ class DriverQuery:
                     _raise_for(result)
                 self._pq_refused = True  # e.g. a parameter the server cannot type: the cursor path types it
                 return None
-            prepared.add(conn)
+            prepared.add(name)
         result = pgconn.exec_prepared(name, values)
         if _sqlstate(result) == "26000":  # dropped since (DEALLOCATE, DISCARD ALL): prepare it again
             _raise_for(pgconn.prepare(name, sql.encode()))
             result = pgconn.exec_prepared(name, values)
         _raise_for(result)
-        return _loaded_rows(conn, result)
+        return _loaded_rows(pq_state, conn, result)
 
     def execute(self, s: Session | DirectConnection, params: dict | None = None) -> None:
         """Run a statement that returns no rows (an INSERT)."""
@@ -436,7 +434,6 @@ class DriverQuery:
 
             sql = _NAMED_PARAM.sub(number, self.sql)
             name = f"platform_{hashlib.sha256(sql.encode()).hexdigest()[:24]}".encode()
-            _PREPARED.setdefault(name, weakref.WeakSet())
             self._pq = (name, sql, order)
         return self._pq
 

@@ -187,8 +187,8 @@ def test_statements_on_autocommit_connections_run_as_prepared_statements(databas
             used = []
             original = DriverQuery._run_prepared
 
-            def spy(self, conn, params):
-                used.append(original(self, conn, params) is not None)
+            def spy(self, pooled, params):
+                used.append(original(self, pooled, params) is not None)
                 return [] if used[-1] else None
 
             direct = DirectConnection(engine)
@@ -221,6 +221,26 @@ def test_statements_on_autocommit_connections_run_as_prepared_statements(databas
                 assert untyped.first(direct, {"a": 2, "b": 3}) == (5,) and untyped._pq_refused
             finally:
                 direct.close()
+
+            # What a connection's prepared statements need is kept with the pool's record of it,
+            # which SQLAlchemy empties for a new connection: a replaced connection is not kept alive.
+            import gc
+            import weakref
+
+            single = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
+            try:
+                direct = DirectConnection(single)
+                assert len(select.rows(direct, {"first": "a"})) == 3
+                replaced = weakref.ref(direct.driver_connection())
+                direct.pooled().invalidate()
+                direct.close()
+                direct = DirectConnection(single)
+                assert len(select.rows(direct, {"first": "a"})) == 3  # prepared again on the new connection
+                direct.close()
+                gc.collect()
+                assert replaced() is None
+            finally:
+                single.dispose()
 
             with Session(in_transaction) as s:  # psycopg begins the transaction itself: cursor path
                 monkeypatch.setattr(DriverQuery, "_run_prepared", spy)
