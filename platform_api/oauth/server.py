@@ -6,7 +6,10 @@ Differences from Authlib's defaults, each on purpose:
 - PKCE with S256 is required for every client, checked at /oauth/authorize and at /oauth/token;
 - codes are single-use: a replayed code revokes every token issued from it;
 - refresh tokens rotate on every use, and a used one revokes its whole family;
-- tokens, codes and secrets are stored only as hashes.
+- tokens, codes and secrets are stored only as hashes;
+- a plain client-credentials request that Authlib would grant is issued without Authlib's
+  request plumbing, by the same steps and rules (issue_client_credentials); every other
+  request, every refusal included, is Authlib's.
 """
 
 from __future__ import annotations
