@@ -452,8 +452,10 @@ def test_the_worker_hears_its_own_pings_and_keeps_serving(live, caller):
     _until_cached(live, caller.token)
     pings, hits = live.cache._pings, live.cache.hits
     deadline = time.monotonic() + 3  # longer than silent_after: only heard pings keep it trusted
+    sent = 0
     while time.monotonic() < deadline:
         assert _me(live, caller.token).status_code == 200
+        sent += 1
         time.sleep(0.05)
     assert live.cache.listening and live.cache._pings >= pings + 4
-    assert live.cache.hits >= hits + 50  # nearly every request was served from the cache
+    assert sent >= 20 and live.cache.hits >= hits + sent - 2  # nearly every request was served from the cache
