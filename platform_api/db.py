@@ -209,12 +209,6 @@ class DirectConnection:
                 raise DBAPIError.instance(None, None, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect) from exc
         return self._fairy
 
-    def driver_connection(self):
-        return self.pooled().driver_connection
-
-    def cursor(self):
-        return self.driver_connection().cursor()
-
     def handle_error(self, exc: Exception, sql: str, params, cursor) -> None:
         """Raise `exc` as SQLAlchemy would; invalidate on a lost connection."""
         fairy = self._fairy

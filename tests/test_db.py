@@ -197,7 +197,7 @@ def test_statements_on_autocommit_connections_run_as_prepared_statements(databas
                 insert.execute(direct, rows[0])
                 with engine.connect() as conn:
                     conn.execute(text("DISCARD ALL"))  # another connection: ours keeps its statement
-                direct.driver_connection().execute("DEALLOCATE ALL")  # ours loses it
+                direct.pooled().driver_connection.execute("DEALLOCATE ALL")  # ours loses it
                 insert.execute(direct, rows[1])
                 with pytest.raises(IntegrityError):
                     insert.execute(direct, {**rows[1], "note": "again"})
@@ -206,10 +206,10 @@ def test_statements_on_autocommit_connections_run_as_prepared_statements(databas
                     insert.execute(direct, {**rows[1], "id": "d", "note": "nul\x00"})
                 assert used == [True, True, True, False]  # the refused insert raised instead
                 monkeypatch.setattr(DriverQuery, "_run_prepared", original)
-                direct.driver_connection().execute("UPDATE t SET doc = '{\"k\": [1, \"二\"]}' WHERE id = 'a'")
+                direct.pooled().driver_connection.execute("UPDATE t SET doc = '{\"k\": [1, \"二\"]}' WHERE id = 'a'")
 
                 prepared = select.rows(direct, {"first": "a"})
-                with direct.driver_connection().cursor() as cur:
+                with direct.pooled().driver_connection.cursor() as cur:
                     cur.execute("SELECT id, n, at, d, flag, amount, note, doc FROM t WHERE id >= %s ORDER BY id", ("a",))
                     assert prepared == cur.fetchall()
                 assert prepared[0] == ("a", -7, at, date(2026, 2, 28), False, Decimal("12.50"), "中文 'quoted' \\ $1",
@@ -231,7 +231,7 @@ def test_statements_on_autocommit_connections_run_as_prepared_statements(databas
             try:
                 direct = DirectConnection(single)
                 assert len(select.rows(direct, {"first": "a"})) == 3
-                replaced = weakref.ref(direct.driver_connection())
+                replaced = weakref.ref(direct.pooled().driver_connection)
                 direct.pooled().invalidate()
                 direct.close()
                 direct = DirectConnection(single)
