@@ -213,6 +213,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         "members": "platform_api.members.commands:members",
         "users": "platform_api.accounts.commands:users",
         "clients": "platform_api.oauth.commands:clients",
+        "tokens": "platform_api.oauth.commands:tokens",
         "audit": "platform_api.audit.commands:audit",
         "fx": "platform_api.matching.commands:fx_group",
         "technologies": "platform_api.technologies.commands:technologies",
@@ -221,7 +222,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 )
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Administer the platform: database, members, people, OAuth clients, audit log.
+    """Administer the platform: database, members, people, OAuth clients and tokens, audit log.
 
     Settings come from the environment (DATABASE_URL, SECRET_KEY, ...), as for the service.
     The audit log names the operator from PLATFORM_ADMIN_ACTOR, else the OS user.

@@ -1,6 +1,8 @@
-"""platform-admin clients: register OAuth clients, rotate their secrets, revoke them."""
+"""platform-admin clients: register OAuth clients, rotate their secrets, revoke them; tokens: purge."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import click
 
@@ -8,6 +10,7 @@ from ..api.schemas import rfc3339
 from ..audit.services import record
 from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, note, pass_admin, table
 from ..config import DEFAULT_SCOPES
+from ..db import utcnow
 from ..members.commands import get_member
 from . import services
 from .models import CLIENT_TYPES, GRANT_TYPES, OAuthClient
@@ -141,3 +144,47 @@ def list_clients(admin: AdminContext, member_id: str | None, as_json: bool) -> N
           "revoked" if v["revoked_at"] else "active") for v in views],
     ) if views else "No clients."
     emit(as_json, views, text)
+
+
+@click.group(cls=AdminGroup)
+def tokens() -> None:
+    """Issued tokens and authorization codes (stored only as hashes)."""
+
+
+@tokens.command("purge")
+@click.option("--keep-days", type=click.IntRange(0, 3650), default=7, show_default=True,
+              help="Keep credentials for this many days after they expired.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=2000, show_default=True,
+              help="Rows deleted per transaction.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@json_option
+@pass_admin
+def purge(admin: AdminContext, keep_days: int, batch_size: int, dry_run: bool, as_json: bool) -> None:
+    """Delete tokens and authorization codes that expired more than --keep-days ago.
+
+    Nothing can use them any more. Run it regularly (from cron, say): every client-credentials
+    request stores a token, and without a purge the table only grows. Tokens whose refresh token
+    is still valid stay, so that a replayed refresh token still revokes its family.
+    """
+    cutoff = utcnow() - timedelta(days=keep_days)
+    if dry_run:
+        with admin.transaction(write=False) as session:
+            counts = services.count_purgeable(session=session, cutoff=cutoff)
+    else:
+        counts = {"tokens": 0, "authorization_codes": 0}
+        try:
+            for kind, deleted in services.purge_expired(
+                transaction=admin.transaction, cutoff=cutoff, batch_size=batch_size
+            ):
+                counts[kind] += deleted
+        except Exception:
+            done = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
+            note(f"Stopped after deleting {done}; running the command again finishes the purge.")
+            raise
+        with admin.transaction() as session:
+            record(session=session, action="tokens.purge", target_type="database", target_id=None,
+                   details={"expired_before": rfc3339(cutoff), **counts})
+    data = {"expired_before": rfc3339(cutoff), "dry_run": dry_run, **counts}
+    verb = "Would delete" if dry_run else "Deleted"
+    emit(as_json, data, f"{verb} {counts['tokens']} tokens and {counts['authorization_codes']} authorization "
+                        f"codes that expired before {rfc3339(cutoff)}.")

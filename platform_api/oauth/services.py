@@ -1,12 +1,15 @@
-"""OAuth client registration, secret rotation and token revocation."""
+"""OAuth client registration, secret rotation, token revocation and the purge of expired credentials."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..api.schemas import Text
@@ -16,7 +19,7 @@ from ..errors import Conflict, Unprocessable
 from ..members.models import Member, MemberRow
 from ..security import new_secret, secret_hash
 from .credential_cache import through_cache
-from .models import CLIENT_TYPES, GRANT_TYPES, ClientRow, OAuthClient, Token
+from .models import CLIENT_TYPES, GRANT_TYPES, AuthorizationCode, ClientRow, OAuthClient, Token
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 MAX_REDIRECT_URI = 2048  # the length oauth_authorization_codes.redirect_uri can hold
@@ -263,3 +266,60 @@ def _revoke_tokens(session: Session, condition) -> int:
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount
+
+
+# --- purge of expired credentials ------------------------------------------------------------
+
+
+def _purgeable(cutoff: datetime) -> dict:
+    """Per table, the rows nothing can use any more: every secret they hold expired before `cutoff`.
+
+    A token goes once its access token and its refresh token (if any) have both expired; a code
+    once it has expired, used or not. Until then they stay, so that a replayed code or refresh
+    token is still recognised and revokes its family.
+    """
+    return {
+        "tokens": (Token, and_(Token.access_expires_at < cutoff,
+                               or_(Token.refresh_expires_at.is_(None), Token.refresh_expires_at < cutoff))),
+        "authorization_codes": (AuthorizationCode, AuthorizationCode.expires_at < cutoff),
+    }
+
+
+def count_purgeable(*, session: Session, cutoff: datetime) -> dict[str, int]:
+    """How many rows purge_expired would delete now, per table."""
+    return {
+        kind: session.scalar(select(func.count()).select_from(model).where(condition))
+        for kind, (model, condition) in _purgeable(cutoff).items()
+    }
+
+
+def purge_expired(
+    *, transaction: Callable[[], AbstractContextManager[Session]], cutoff: datetime, batch_size: int
+) -> Iterator[tuple[str, int]]:
+    """Delete expired tokens and authorization codes in batches, one transaction each.
+
+    Yields (table, rows deleted) after every committed batch, so that a caller stopped by an
+    error knows what was done; running it again finishes the work. Batches walk the primary key
+    (one pass over the table in all, whatever the IDs' order), so that no transaction holds many
+    rows and PostgreSQL's statement-level notification ("*": every worker empties its credential
+    cache, whose entries for these rows had expired anyway) goes once per batch, not per row.
+    """
+    for kind, (model, condition) in _purgeable(cutoff).items():
+        after = ""
+        while True:
+            with transaction() as s:
+                ids = s.scalars(
+                    select(model.id).where(model.id > after, condition).order_by(model.id).limit(batch_size)
+                ).all()
+                if not ids:
+                    break
+                # The same rows: those of the range that satisfy the condition (no new row can).
+                deleted = s.execute(
+                    delete(model)
+                    .where(model.id > after, model.id <= ids[-1], condition)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            yield kind, deleted
+            if len(ids) < batch_size:
+                break
+            after = ids[-1]

@@ -13,6 +13,7 @@ COMMANDS = [
     ("members", "reinstate"), ("members", "terminate"), ("members", "list"), ("members", "show"),
     ("users", "add"), ("users", "disable"), ("users", "list"),
     ("clients", "add"), ("clients", "rotate-secret"), ("clients", "revoke"), ("clients", "list"),
+    ("tokens", "purge"),
     ("audit", "list"),
     ("fx", "load"), ("fx", "list"),
     ("referrals", "list"), ("referrals", "verify"),
