@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 
 from . import db, metrics
-from .api import http, ratelimit
+from .api import auth, http, ratelimit
 from .api.endpoint import check_routes_declared
 from .config import load_settings
 from .errors import register_error_handlers
@@ -41,19 +41,32 @@ def create_app(config: dict | None = None) -> Flask:
     http.init_app(app, settings)
     ratelimit.init_app(app, settings)
     register_error_handlers(app)
+    from .oauth import bearer, credential_cache
     from .oauth.server import create_server
 
     create_server(app)
-    from .oauth import credential_cache
-
     credential_cache.init_app(app, settings)
+    auth.set_authenticator(app, bearer.authenticate)
     from .technologies import catalogue_cache
 
     catalogue_cache.init_app(app)
+    _connect_reactions()
     _register_blueprints(app)
     check_routes_declared(app)
     logging.getLogger("platform_api").debug("app created")
     return app
+
+
+def _connect_reactions() -> None:
+    """What features above members do when a member or a person loses standing (members/signals.py)."""
+    from .accounts import services as accounts
+    from .members import signals
+    from .oauth import services as oauth
+
+    # Connected strongly and once (blinker ignores a receiver it already has); order = report order.
+    signals.member_status_changed.connect(oauth.on_member_status_changed, weak=False)
+    signals.member_status_changed.connect(accounts.on_member_status_changed, weak=False)
+    signals.user_disabled.connect(oauth.on_user_disabled, weak=False)
 
 
 def _register_blueprints(app: Flask) -> None:

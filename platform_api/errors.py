@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Response, g, json, request
+from flask import Response, current_app, g, json, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from .exceptions import DomainError, Forbidden, Invalid, InvalidState, NotFound
 
 log = logging.getLogger("platform_api.errors")
 
@@ -53,8 +55,15 @@ _STATUS_SLUG = {
 }
 
 
-# Endpoints that serve people in a browser: their errors are HTML pages, not problem+json.
-HTML_ENDPOINTS: set[str] = set()
+def html_errors(view):
+    """Mark a view that serves people in a browser: its errors are HTML pages, not problem+json."""
+    view.html_errors = True
+    return view
+
+
+def _wants_html() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "html_errors", False)
 
 
 class ApiError(Exception):
@@ -122,21 +131,6 @@ class InsufficientScope(ApiError):
         )
 
 
-class Forbidden(ApiError):
-    status, slug = 403, "forbidden"
-
-
-class NotFound(ApiError):
-    status, slug = 404, "not-found"
-
-    def __init__(self, what: str = "resource"):
-        super().__init__(f"No {what} with this ID exists.")
-
-
-class Conflict(ApiError):
-    status, slug = 409, "conflict"
-
-
 class PreconditionFailed(ApiError):
     status, slug = 412, "precondition-failed"
 
@@ -147,17 +141,6 @@ class PreconditionRequired(ApiError):
 
 class UnsupportedMediaType(ApiError):
     status, slug = 415, "unsupported-media-type"
-
-
-class Unprocessable(ApiError):
-    status, slug = 422, "validation-error"
-
-    def __init__(self, errors: list[dict], detail: str | None = None):
-        if detail is None:
-            detail = "; ".join(f"{e.get('pointer', e.get('parameter', ''))}: {e['detail']}" for e in errors[:5])
-            if len(errors) > 5:
-                detail += f"; and {len(errors) - 5} more"
-        super().__init__(detail, errors=errors)
 
 
 class RateLimited(ApiError):
@@ -190,7 +173,7 @@ def problem_response(
     slug = slug or _STATUS_SLUG.get(status, "bad-request" if status < 500 else "internal-error")
     if request:
         g.problem_type = slug  # counted by platform_api.metrics
-    if request and request.endpoint in HTML_ENDPOINTS:
+    if request and _wants_html():
         return _html_error(status, detail, headers)
     body = {
         "type": f"/problems/{slug}",
@@ -240,7 +223,20 @@ def pointer_errors(messages, prefix: str = "") -> list[dict]:
     return out
 
 
+# Where each domain exception lands at the API's edge (the most specific class first).
+_DOMAIN = ((NotFound, 404), (Forbidden, 403), (Invalid, 422), (DomainError, 409))
+
+
+def domain_problem(err: DomainError) -> Response:
+    """The problem+json for a domain exception: the one place that gives them HTTP statuses."""
+    status = next(code for cls, code in _DOMAIN if isinstance(err, cls))
+    extra = {"allowed_actions": err.allowed_actions} if isinstance(err, InvalidState) else None
+    return problem_response(status, err.detail, errors=getattr(err, "errors", None), extra=extra)
+
+
 def register_error_handlers(app) -> None:
+    app.register_error_handler(DomainError, domain_problem)
+
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
         return problem_response(

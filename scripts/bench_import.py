@@ -40,7 +40,7 @@ def _generator():
 
 def _admin_command() -> list[str]:
     exe = Path(sys.executable).parent / "platform-admin"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "platform_api.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "platform_api.admin"]
 
 
 def run_once(catalogue: Path, workdir: Path, database_url: str | None, publish: bool) -> float:

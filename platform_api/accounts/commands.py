@@ -11,7 +11,6 @@ from ..api.schemas import Email, rfc3339
 from ..audit.services import record
 from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, pass_admin, table
 from ..members.commands import get_member
-from ..oauth import services as oauth
 from . import services
 from .models import ROLES, User
 
@@ -88,8 +87,7 @@ def disable(admin: AdminContext, email: str, as_json: bool) -> None:
         user = services.get_by_email(session=session, email=email)
         if user is None:
             raise AdminError(f"No user with the e-mail {email!r}.")
-        services.disable_user(session=session, user=user)
-        revoked = oauth.revoke_user_tokens(session=session, user_id=user.id)
+        revoked = services.disable_user(session=session, user=user)["revoked_tokens"]
         record(session=session, action="users.disable", target_type="user", target_id=user.id,
                details={"email": user.email, "revoked_tokens": revoked})
         view = {**user_view(user), "revoked_tokens": revoked}

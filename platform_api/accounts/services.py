@@ -6,7 +6,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from ..errors import Conflict, Unprocessable
+from ..exceptions import Conflict, Invalid
+from ..members import signals
 from ..members.models import Member
 from ..security import burn_password_check, check_password, hash_password
 from .models import ROLES, User
@@ -54,7 +55,7 @@ def create_user(*, session: Session, member: Member, email: str, password: str, 
     if problem:
         errors.append({"pointer": "/password", "detail": problem})
     if errors:
-        raise Unprocessable(errors)
+        raise Invalid(errors)
     if member.status == "terminated":
         raise Conflict(f"Member {member.id} is terminated; it cannot have new users.")
     email = normalize_email(email)
@@ -66,13 +67,20 @@ def create_user(*, session: Session, member: Member, email: str, password: str, 
     return user
 
 
-def disable_user(*, session: Session, user: User) -> User:
-    """Stop a person from signing in (their tokens are revoked by the caller)."""
+def disable_user(*, session: Session, user: User) -> dict[str, int]:
+    """Stop a person from signing in; returns what reacting features did (their tokens revoked)."""
     if user.disabled_at is not None:
         raise Conflict(f"The user {user.email} is already disabled.")
     user.disabled_at = utcnow()
     session.flush()
-    return user
+    return signals.send(signals.user_disabled, "disable", session=session, user=user)
+
+
+def on_member_status_changed(action: str, *, session: Session, member: Member) -> dict[str, int]:
+    """A terminated member's people can no longer sign in."""
+    if action != "terminate":
+        return {}
+    return {"disabled_users": disable_member_users(session=session, member_id=member.id)}
 
 
 def disable_member_users(*, session: Session, member_id: str) -> int:

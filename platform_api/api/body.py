@@ -7,7 +7,8 @@ import json
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from ..errors import BadRequest, InvalidParameter, Unprocessable, UnsupportedMediaType, pointer_errors
+from ..errors import BadRequest, InvalidParameter, UnsupportedMediaType, pointer_errors
+from ..exceptions import Invalid
 
 MAX_DEPTH = 32
 
@@ -65,7 +66,7 @@ def load(schema: Schema, data: dict, *, partial: bool = False) -> dict:
             top = err["pointer"].split("/")[1] if err["pointer"].count("/") == 1 else None
             if top in read_only and err["detail"] == "Unknown field.":
                 err["detail"] = "Read-only field: it cannot be set by the caller."
-        raise Unprocessable(errors) from None
+        raise Invalid(errors) from None
 
 
 _QUERY_SCHEMAS: dict[type, Schema] = {}

@@ -13,7 +13,7 @@ from flask import current_app, request
 
 from ..db import session, transactional
 from ..errors import ApiError, InsufficientScope
-from ..oauth.bearer import authenticate
+from .auth import authenticate
 from .idempotency import run_idempotent
 from .ratelimit import limiter
 

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, IdColumn, JSONType, UTCDateTime, new_id, utcnow
-from ..errors import ApiError, BadRequest, Unprocessable
+from ..errors import ApiError, BadRequest
+from ..exceptions import Invalid
 
 # A request that crashed without cleaning up leaves an in-progress record; after this long
 # another request with the same key may take it over. Longer than gunicorn's 30 s timeout, so a
@@ -127,7 +128,7 @@ def _claim(s: Session, client_pk: str, key: str, fingerprint: str):
                 s.flush()
             elif existing.fingerprint != fingerprint:
                 s.rollback()
-                raise Unprocessable(
+                raise Invalid(
                     [{"pointer": "", "detail": "This Idempotency-Key was used with a different request body."}],
                     detail="This Idempotency-Key was already used for a different request; use a new key.",
                 )

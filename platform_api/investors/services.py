@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import is_id
-from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from ..members.models import Member
 from ..technologies.models import deal_mask
 from .models import INVESTOR_KINDS, InvestorProfile, InvestorProfileCountry, field_mask
@@ -72,7 +72,7 @@ def _apply(profile: InvestorProfile, data: dict) -> None:
     ticket_max = data.get("ticket_max") or current["ticket_max"]
     errors = range_errors(profile.trl_min, profile.trl_max, ticket_min, ticket_max, given=set(data))
     if errors:
-        raise Unprocessable(errors)
+        raise Invalid(errors)
     profile.ticket_min, profile.ticket_max = ticket_min["amount"], ticket_max["amount"]
     profile.ticket_currency = ticket_min["currency"]
     if "keywords" in data or "description" in data:

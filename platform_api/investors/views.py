@@ -9,7 +9,7 @@ from ..api.endpoint import endpoint
 from ..api.etag import require_if_match, with_etag
 from ..api.pagination import page_response, paginate
 from ..db import session
-from ..oauth.bearer import current_principal
+from ..api.auth import current_principal
 from . import services
 from .models import InvestorProfile
 from .schemas import ProfileCreateSchema, ProfileListQuery, ProfilePatchSchema, profile_view

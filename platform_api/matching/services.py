@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..db import is_id, utcnow
-from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..exceptions import Conflict, Forbidden, Invalid, InvalidState, NotFound
 from ..investors import services as investors
 from ..members.models import Member
 from ..technologies import services as technologies
@@ -16,8 +16,8 @@ from .schemas import ACTIONS, allowed_actions, may, role_of
 RESULT = {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"}
 
 
-def _problem(pointer: str, detail: str) -> Unprocessable:
-    return Unprocessable([{"pointer": pointer, "detail": detail}])
+def _problem(pointer: str, detail: str) -> Invalid:
+    return Invalid([{"pointer": pointer, "detail": detail}])
 
 
 def get_visible(*, session: Session, match_id: str, member_id: str) -> Match:
@@ -91,10 +91,10 @@ def _check(match: Match, member_id: str, action: str) -> None:
     status, who = ACTIONS[action]
     if match.status != status:
         allowed = allowed_actions(match, role)
-        raise Conflict(
+        raise InvalidState(
             f"Cannot {action} a match in status '{match.status}'"
             + (f"; allowed now: {', '.join(allowed)}." if allowed else "; no action is allowed in this status."),
-            extra={"allowed_actions": allowed},
+            allowed_actions=allowed,
         )
     if who == "proposer":
         raise Forbidden(f"Only the side that proposed an introduction may {action} it.")

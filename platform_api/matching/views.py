@@ -10,11 +10,11 @@ from ..api.endpoint import endpoint
 from ..api.etag import with_etag
 from ..api.pagination import page_response, paginate
 from ..db import session
-from ..errors import Forbidden
+from ..exceptions import Forbidden
 from ..investors import services as investors
 from ..investors.models import InvestorProfile
 from ..investors.schemas import profile_view
-from ..oauth.bearer import current_principal
+from ..api.auth import current_principal
 from ..technologies import services as technologies
 from ..technologies.schemas import technology_view
 from . import services, suggestions

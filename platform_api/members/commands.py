@@ -12,13 +12,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..accounts import services as accounts
 from ..api.schemas import Text
 from ..audit.services import record
 from ..cli import (
     AdminContext, AdminError, AdminGroup, csv_records, emit, json_option, note, pass_admin, read_text_file, table,
 )
-from ..oauth import services as oauth
 from . import services
 from .models import KINDS, STATUSES, Member
 from .schemas import MemberCreateSchema, admin_view
@@ -85,15 +83,7 @@ def _change_status(admin: AdminContext, member_id: str, action: str, reason: str
     with admin.transaction() as session:
         member = get_member(session, member_id)
         before = member.status
-        services.transition(session=session, member=member, action=action, reason=reason)
-        effects: dict[str, int] = {}
-        if action in ("suspend", "terminate"):
-            # The bearer check already refuses tokens of an inactive member; revoking them
-            # means reinstatement does not bring old tokens back to life.
-            effects["revoked_tokens"] = oauth.revoke_member_tokens(session=session, member_id=member.id)
-        if action == "terminate":
-            effects["revoked_clients"] = oauth.revoke_member_clients(session=session, member_id=member.id)
-            effects["disabled_users"] = accounts.disable_member_users(session=session, member_id=member.id)
+        effects = services.transition(session=session, member=member, action=action, reason=reason)
         record(session=session, action=f"members.{action}", target_type="member", target_id=member.id,
                details={"from": before, "to": member.status, "reason": reason, **effects})
         view = {**admin_view(member, admin.settings.home_country), **effects}

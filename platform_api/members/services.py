@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import is_id
-from ..errors import ApiError, Conflict, NotFound
+from ..exceptions import Forbidden, InvalidState, NotFound
+from . import signals
 from .models import Member
 
 # action -> (states it may start from, state it leads to)
@@ -63,20 +64,24 @@ def create(*, session: Session, name: str, kind: str, country: str, email=None, 
     return member
 
 
-def transition(*, session: Session, member: Member, action: str, reason: str | None = None) -> Member:
-    """Move a member through its lifecycle; 409 when the current status does not allow it."""
+def transition(*, session: Session, member: Member, action: str, reason: str | None = None) -> dict[str, int]:
+    """Move a member through its lifecycle; InvalidState when its status does not allow it.
+
+    Returns what the features that react to it did (signals.member_status_changed): a suspension
+    revokes the member's tokens, a termination its clients and people too.
+    """
     sources, target = TRANSITIONS[action]
     if member.status not in sources:
         allowed = sorted(a for a, (src, _t) in TRANSITIONS.items() if member.status in src)
-        raise Conflict(
+        raise InvalidState(
             f"Cannot {action} a member in status '{member.status}'"
             + (f"; allowed: {', '.join(allowed)}." if allowed else "; it is final."),
-            extra={"allowed_actions": allowed},
+            allowed_actions=allowed,
         )
     member.status = target
     member.status_reason = reason
     session.flush()
-    return member
+    return signals.send(signals.member_status_changed, action, session=session, member=member)
 
 
 def update_profile(*, session: Session, member: Member, changes: dict) -> Member:
@@ -90,4 +95,4 @@ def update_profile(*, session: Session, member: Member, changes: dict) -> Member
 
 def ensure_own(member: Member, viewer: Member) -> None:
     if member.id != viewer.id:
-        raise ApiError("A member may change only its own profile.", status=403, slug="forbidden")
+        raise Forbidden("A member may change only its own profile.")

@@ -10,7 +10,7 @@ from ..api.etag import require_if_match, with_etag
 from ..api.pagination import page_response, paginate
 from ..api.schemas import rfc3339
 from ..db import session
-from ..oauth.bearer import current_principal
+from ..api.auth import current_principal
 from . import services
 from .models import Member
 from .schemas import MemberListQuery, MemberPatchSchema, own_view, public_view

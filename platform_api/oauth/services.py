@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..api.schemas import Text
 from ..config import DEFAULT_SCOPES
 from ..db import DirectConnection, DriverQuery, adopt, column_attrs, utcnow
-from ..errors import Conflict, Unprocessable
+from ..exceptions import Conflict, Invalid
 from ..members.models import Member, MemberRow
 from ..security import new_secret, secret_hash
 from .credential_cache import through_cache
@@ -135,7 +135,7 @@ def create_client(
         name=name, client_type=client_type, grant_types=grant_types, scopes=scopes, redirect_uris=redirect_uris
     )
     if errors:
-        raise Unprocessable(errors)
+        raise Invalid(errors)
     if member.status != "active":
         raise Conflict(f"Member {member.id} is {member.status}; only active members can have clients.")
     secret = new_secret() if client_type == "confidential" else None
@@ -256,6 +256,22 @@ def revoke_member_tokens(*, session: Session, member_id: str) -> int:
 def revoke_user_tokens(*, session: Session, user_id: str) -> int:
     """Revoke every live token issued on behalf of one person; returns how many."""
     return _revoke_tokens(session, Token.user_id == user_id)
+
+
+def on_member_status_changed(action: str, *, session: Session, member: Member) -> dict[str, int]:
+    """A suspended or terminated member's tokens are revoked (so reinstatement does not bring them
+    back to life; the bearer check refuses them meanwhile anyway), a terminated one's clients too."""
+    effects: dict[str, int] = {}
+    if action in ("suspend", "terminate"):
+        effects["revoked_tokens"] = revoke_member_tokens(session=session, member_id=member.id)
+    if action == "terminate":
+        effects["revoked_clients"] = revoke_member_clients(session=session, member_id=member.id)
+    return effects
+
+
+def on_user_disabled(_action: str, *, session: Session, user) -> dict[str, int]:
+    """A disabled person's tokens are revoked."""
+    return {"revoked_tokens": revoke_user_tokens(session=session, user_id=user.id)}
 
 
 def _revoke_tokens(session: Session, condition) -> int:

@@ -18,12 +18,11 @@ from ..accounts.models import User
 from ..api.http import csp_allowing_form_target
 from ..api.ratelimit import limiter
 from ..db import direct, session, transactional, utcnow
-from ..errors import HTML_ENDPOINTS, RateLimited
+from ..errors import RateLimited, html_errors
 from .scopes import SCOPE_DESCRIPTIONS
 from .server import metadata
 
 bp = Blueprint("oauth", __name__)
-HTML_ENDPOINTS.add("oauth.authorize")
 
 SIGN_IN_MAX_AGE = timedelta(hours=1)
 
@@ -202,6 +201,7 @@ def _sign_in(grant):
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
+@html_errors
 @transactional
 def authorize():
     server = _server()

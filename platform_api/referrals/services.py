@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import is_id, utcnow
-from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..exceptions import Forbidden, Invalid, InvalidState, NotFound
 from ..matching.models import Match
 from ..members.models import Member
 from ..technologies import services as technologies
@@ -16,8 +16,8 @@ from .references import next_reference
 from .schemas import event_content
 
 
-def _problem(pointer: str, detail: str) -> Unprocessable:
-    return Unprocessable([{"pointer": pointer, "detail": detail}])
+def _problem(pointer: str, detail: str) -> Invalid:
+    return Invalid([{"pointer": pointer, "detail": detail}])
 
 
 def get(*, session: Session, referral_id: str) -> Referral | None:
@@ -207,10 +207,10 @@ def check_event_allowed(referral: Referral, member_id: str, event_type: str) -> 
         )
     if event_type not in rules.STATUS_EVENTS[referral.status]:
         allowed = rules.allowed_events(referral.status, role)
-        raise Conflict(
+        raise InvalidState(
             f"A referral in status '{referral.status}' does not take '{event_type}' events"
             + (f"; you may post now: {', '.join(allowed)}." if allowed else "."),
-            extra={"allowed_actions": allowed},
+            allowed_actions=allowed,
         )
 
 

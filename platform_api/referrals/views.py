@@ -10,8 +10,8 @@ from ..api.endpoint import endpoint
 from ..api.etag import with_etag
 from ..api.schemas import ListQuery
 from ..db import session
-from ..errors import Unprocessable
-from ..oauth.bearer import current_principal
+from ..exceptions import Invalid
+from ..api.auth import current_principal
 from . import chain, rules, services
 from .models import Referral, ReferralEvent
 from .schemas import EVENT_SCHEMAS, ReferralCreateSchema, ReferralListQuery, referral_view
@@ -78,12 +78,12 @@ def post_event(referral_id: str):
     body = json_body()
     event_type = body.get("type")
     if event_type is None:
-        raise Unprocessable([{"pointer": "/type", "detail": "Missing data for required field."}])
+        raise Invalid([{"pointer": "/type", "detail": "Missing data for required field."}])
     if event_type not in rules.POSTABLE:
         detail = "Must be one of: " + ", ".join(rules.POSTABLE) + "."
         if event_type == "submitted":
             detail = "The 'submitted' event is written by POST /v1/referrals. " + detail
-        raise Unprocessable([{"pointer": "/type", "detail": detail}])
+        raise Invalid([{"pointer": "/type", "detail": detail}])
     # Appends to one timeline are serialised: lock the referral, then re-check against its
     # current status.
     referral = services.get_visible(session=s, referral_id=referral_id, member_id=p.member_id, lock=True)

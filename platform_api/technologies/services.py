@@ -8,7 +8,7 @@ from sqlalchemy import and_, delete, desc, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import DriverQuery, is_id, utcnow
-from ..errors import ApiError, Conflict, NotFound
+from ..exceptions import Forbidden, InvalidState, NotFound
 from ..members.models import Member
 from . import catalogue_cache, search
 from .models import Technology, TechnologyOffice, deal_mask
@@ -48,7 +48,7 @@ def get_own(*, session: Session, technology_id: str, member_id: str) -> Technolo
     """A listing the member may change: its own; others' visible ones are 403, the rest 404."""
     tech = get_visible(session=session, technology_id=technology_id, member_id=member_id)
     if tech.owner_id != member_id:
-        raise ApiError("Only the owner of a listing may change it.", status=403, slug="forbidden")
+        raise Forbidden("Only the owner of a listing may change it.")
     return tech
 
 
@@ -99,12 +99,12 @@ def create(*, session: Session, owner: Member, data: dict, client_id: str | None
     return tech
 
 
-def conflict(tech: Technology, action: str) -> Conflict:
+def conflict(tech: Technology, action: str) -> InvalidState:
     allowed = ACTIONS_BY_STATUS[tech.status]
-    return Conflict(
+    return InvalidState(
         f"Cannot {action} a listing in status '{tech.status}'"
         + (f"; allowed now: {', '.join(allowed)}." if allowed else "; no action is allowed in this status."),
-        extra={"allowed_actions": allowed},
+        allowed_actions=allowed,
     )
 
 

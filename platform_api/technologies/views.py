@@ -11,7 +11,7 @@ from ..api.pagination import (
     page_response, page_response_encoded, paginate_ranked, paginate_union, ranked_offset, ranked_page, to_json,
 )
 from ..db import session
-from ..oauth.bearer import current_principal
+from ..api.auth import current_principal
 from . import catalogue_cache, search, services
 from .models import Technology
 from .schemas import TechnologyCreateSchema, TechnologyListQuery, TechnologyPatchSchema, technology_view

@@ -92,9 +92,9 @@ def idem_app(settings_overrides, connection):
             session().add(AuditEvent(id=body["clash_with"], actor="test", action="test.create", target_type="test"))
             return jsonify({}), 201
         if body.get("fail"):
-            from platform_api.errors import Unprocessable
+            from platform_api.exceptions import Invalid
 
-            raise Unprocessable([{"pointer": "/fail", "detail": "asked to fail"}])
+            raise Invalid([{"pointer": "/fail", "detail": "asked to fail"}])
         event = AuditEvent(actor="test", action="test.create", target_type="test", target_id=body.get("n"))
         session().add(event)
         session().flush()

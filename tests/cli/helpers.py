@@ -8,7 +8,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from platform_api.audit.models import AuditEvent
-from platform_api.cli import AdminContext, main
+from platform_api.admin import main
+from platform_api.cli import AdminContext
 
 
 class Cli:

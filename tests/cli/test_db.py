@@ -8,7 +8,8 @@ from sqlalchemy import inspect, select
 
 from platform_api import create_app
 from platform_api.audit.models import AuditEvent
-from platform_api.cli import AdminContext, main
+from platform_api.admin import main
+from platform_api.cli import AdminContext
 from platform_api.db import get_db
 
 from .helpers import Cli
@@ -71,7 +72,7 @@ def test_current_reads_beside_a_writer(cli):
 def run_unconfigured(tmp_path, env: dict, *args: str):
     """platform-admin as an operator runs it: the app is built from the environment."""
     env = {"SECRET_KEY": "s" * 40, "PLATFORM_INSTANCE_PATH": str(tmp_path), "PLATFORM_ENV": "test", **env}
-    result = CliRunner().invoke(main, list(args), obj=AdminContext(), env=env, catch_exceptions=False)
+    result = CliRunner().invoke(main, list(args), obj=AdminContext(factory=create_app), env=env, catch_exceptions=False)
     assert "Traceback" not in result.output and result.stdout == ""
     return result
 

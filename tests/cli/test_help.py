@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 
-from platform_api.cli import main
+from platform_api.admin import main
 
 COMMANDS = [
     ("db", "upgrade"), ("db", "current"),

@@ -10,7 +10,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from platform_api.audit.models import AuditEvent
-from platform_api.cli import AdminContext, main
+from platform_api.admin import main
+from platform_api.cli import AdminContext
 from platform_api.db import get_db, new_id, utcnow
 from platform_api.members.models import Member
 from platform_api.technologies import services

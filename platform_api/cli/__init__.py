@@ -1,4 +1,9 @@
-"""platform-admin: the admin command line. Each command runs in one transaction of its own."""
+"""What every platform-admin command shares: error handling, one transaction per command, output.
+
+Shared plumbing: feature packages import it for their `commands.py`; it imports no feature.
+The command line itself (the `platform-admin` group and the list of feature groups) is
+`platform_api/admin.py`, on top.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,20 @@ import csv
 import io
 import importlib
 import json
-import sys
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 from marshmallow import ValidationError
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from .config import ConfigError
-from .db import get_db, set_write_intent
-from .errors import ApiError, pointer_errors
+from ..config import ConfigError
+from ..db import get_db, set_write_intent
+from ..errors import ApiError, pointer_errors
+from ..exceptions import DomainError, Invalid
 
 # Which option the operator typed for a field a schema or service names in an error.
 _OPTION_FOR = {
@@ -66,13 +70,12 @@ class AdminCommand(click.Command):
             return super().invoke(ctx)
         except ValidationError as exc:
             err = _usage_error(pointer_errors(exc.messages), "The input is invalid.")
-        except ApiError as exc:
-            # 400/422 mean the operator's input was malformed (a usage error, exit 2); anything
-            # else (404, 409, ...) is a refusal of the action itself (exit 1).
-            if exc.status in (400, 422):
-                err = _usage_error(exc.errors or [], exc.detail)
-            else:
-                err = AdminError(exc.detail)
+        except Invalid as exc:  # the operator's input breaks a rule: a usage error, exit 2
+            err = _usage_error(exc.errors, exc.detail)
+        except DomainError as exc:  # not found, forbidden, conflict, state: the action is refused, exit 1
+            err = AdminError(exc.detail)
+        except ApiError as exc:  # a protocol error from shared plumbing; 400 means malformed input
+            err = _usage_error(exc.errors or [], exc.detail) if exc.status == 400 else AdminError(exc.detail)
         except IntegrityError:
             err = AdminError("The change conflicts with data already stored (a duplicate?); nothing was written.")
         except OperationalError as exc:
@@ -107,17 +110,22 @@ class AdminGroup(click.Group):
 
 
 class AdminContext:
-    """What every command shares: the app (built on first use) and one transaction per command."""
+    """What every command shares: the app (built on first use) and one transaction per command.
 
-    def __init__(self, app=None):
+    `factory` builds the app when a command first needs it (`platform_api.admin` passes
+    create_app); tests pass a ready `app` instead.
+    """
+
+    def __init__(self, app=None, factory: Callable[[], Any] | None = None):
         self._app = app
+        self._factory = factory
 
     @property
     def app(self):
         if self._app is None:
-            from . import create_app
-
-            self._app = create_app()
+            if self._factory is None:
+                raise RuntimeError("AdminContext needs an app or an app factory")
+            self._app = self._factory()
         return self._app
 
     @property
@@ -203,99 +211,3 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     out = [line(headers), line(["-" * w for w in widths])]
     out.extend(line(r) for r in cells)
     return "\n".join(out)
-
-
-@click.group(
-    "platform-admin",
-    cls=AdminGroup,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    lazy={
-        "members": "platform_api.members.commands:members",
-        "users": "platform_api.accounts.commands:users",
-        "clients": "platform_api.oauth.commands:clients",
-        "tokens": "platform_api.oauth.commands:tokens",
-        "audit": "platform_api.audit.commands:audit",
-        "fx": "platform_api.matching.commands:fx_group",
-        "technologies": "platform_api.technologies.commands:technologies",
-        "referrals": "platform_api.referrals.commands:referrals",
-    },
-)
-@click.pass_context
-def main(ctx: click.Context) -> None:
-    """Administer the platform: database, members, people, OAuth clients and tokens, audit log.
-
-    Settings come from the environment (DATABASE_URL, SECRET_KEY, ...), as for the service.
-    The audit log names the operator from PLATFORM_ADMIN_ACTOR, else the OS user.
-    """
-    ctx.ensure_object(AdminContext)
-
-
-@main.group("db")
-def db_group() -> None:
-    """Database schema migrations."""
-
-
-def _head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
-
-    from .migrate import alembic_config
-
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-
-
-@db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
-@json_option
-@pass_admin
-def db_upgrade(admin: AdminContext, revision: str, as_json: bool) -> None:
-    """Apply migrations (up to head by default)."""
-    from alembic.util import CommandError
-
-    from . import migrate
-
-    url = admin.settings.database_url
-    before = migrate.current(url)
-    try:
-        migrate.upgrade(url, revision)
-    except CommandError as exc:
-        raise AdminError(f"Cannot upgrade to {revision!r}: {exc}") from None
-    after = migrate.current(url)
-    if after != before:
-        from .audit.services import record
-
-        with admin.transaction() as session:
-            # An old target revision may predate the audit table.
-            if sa_inspect(session.connection()).has_table("audit_events"):
-                record(session=session, action="db.upgrade", target_type="database", target_id=after,
-                       details={"from": before, "to": after})
-    data = {"from": before, "to": after, "changed": after != before}
-    text = (f"Database upgraded from {before or '(empty)'} to {after}." if after != before
-            else f"Database already at {after or '(empty)'}; nothing to do.")
-    emit(as_json, data, text)
-
-
-@db_group.command("current")
-@json_option
-@pass_admin
-def db_current(admin: AdminContext, as_json: bool) -> None:
-    """Print the current migration revision."""
-    from . import migrate
-
-    set_write_intent(False)
-    try:
-        revision = migrate.current(admin.settings.database_url)
-    finally:
-        set_write_intent(True)
-    head = _head_revision()
-    data = {"revision": revision, "head": head, "up_to_date": revision == head}
-    if revision is None:
-        text = f"No migrations applied (empty database); newest is {head}. Run: platform-admin db upgrade"
-    elif revision == head:
-        text = f"{revision} (head: up to date)"
-    else:
-        text = f"{revision} (newest is {head}; run: platform-admin db upgrade)"
-    emit(as_json, data, text)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
