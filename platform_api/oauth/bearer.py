@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, request
+from sqlalchemy import bindparam, select
 
 from ..accounts.models import User
-from ..db import DriverQuery, adopt, column_attrs, session, utcnow
+from ..db import adopt, column_attrs, session, utcnow
 from ..errors import BadRequest, Unauthorized
 from ..members.models import Member, MemberRow
 from ..security import secret_hash
@@ -94,14 +95,19 @@ _REST = [
     OAuthClient.id, OAuthClient.client_id, OAuthClient.name, OAuthClient.client_type, OAuthClient.revoked_at,
     User.id, User.email, User.role, User.disabled_at, User.member_id,
 ]
-_ALIAS = {Member.__table__: "m", Token.__table__: "t", OAuthClient.__table__: "c", User.__table__: "u"}
-_BEARER = DriverQuery(
-    "SELECT "
-    + ", ".join(f"{_ALIAS[col.table]}.{col.name}" for col in [c for _, c in _MEMBER_ATTRS] + [a.expression for a in _REST])
-    + " FROM oauth_tokens t JOIN oauth_clients c ON c.id = t.client_pk JOIN members m ON m.id = t.member_id"
-    " LEFT JOIN users u ON u.id = t.user_id WHERE t.access_token_hash = :token_hash",
-    [c.type for _, c in _MEMBER_ATTRS] + [a.type for a in _REST],
+_BEARER = (
+    select(*[col for _, col in _MEMBER_ATTRS], *_REST)
+    .select_from(Token)
+    .join(OAuthClient, OAuthClient.id == Token.client_pk)
+    .join(Member, Member.id == Token.member_id)
+    .outerjoin(User, User.id == Token.user_id)
+    .where(Token.access_token_hash == bindparam("token_hash"))
 )
+
+
+def _read_bearer(token_hash: str) -> tuple | None:
+    row = session().execute(_BEARER, {"token_hash": token_hash}).first()
+    return None if row is None else tuple(row)
 
 
 def authenticate() -> Principal:
@@ -111,7 +117,7 @@ def authenticate() -> Principal:
     token_hash = secret_hash(_bearer_value())
     # Only a row that passes the rules is kept (refs() applies them); they run again on every
     # request, cached or not.
-    row = through_cache(("bearer", token_hash), lambda: _BEARER.first(session(), {"token_hash": token_hash}),
+    row = through_cache(("bearer", token_hash), lambda: _read_bearer(token_hash),
                         lambda row: _principal(row).refs)
     if row is None:
         raise Unauthorized("The access token is invalid, expired or revoked.")

@@ -9,12 +9,12 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..api.schemas import Text
 from ..config import DEFAULT_SCOPES
-from ..db import DirectConnection, DriverQuery, adopt, column_attrs, utcnow
+from ..db import adopt, column_attrs, utcnow
 from ..exceptions import Conflict, Invalid
 from ..members.models import Member, MemberRow
 from ..security import new_secret, secret_hash
@@ -157,10 +157,11 @@ def create_client(
 _CLIENT_ATTRS = column_attrs(OAuthClient)
 _MEMBER_ATTRS = column_attrs(Member)
 # Every token request starts here: one round trip for the client and its member.
-_CLIENT_BY_CLIENT_ID = DriverQuery(
-    "SELECT " + ", ".join([f"c.{col.name}" for _, col in _CLIENT_ATTRS] + [f"m.{col.name}" for _, col in _MEMBER_ATTRS])
-    + " FROM oauth_clients c JOIN members m ON m.id = c.member_id WHERE c.client_id = :client_id",
-    [col.type for _, col in _CLIENT_ATTRS + _MEMBER_ATTRS],
+_CLIENT_BY_CLIENT_ID = (
+    select(*[col for _, col in _CLIENT_ATTRS + _MEMBER_ATTRS])
+    .select_from(OAuthClient)
+    .join(Member, Member.id == OAuthClient.member_id)
+    .where(OAuthClient.client_id == bindparam("client_id"))
 )
 
 
@@ -168,7 +169,10 @@ def _plausible_client_id(client_id) -> bool:
     return isinstance(client_id, str) and 0 < len(client_id) <= 64 and "\x00" not in client_id
 
 
-def _split_client_row(row: tuple) -> tuple[dict, dict]:
+def _client_and_member(session: Session, client_id: str) -> tuple[dict, dict] | None:
+    row = session.execute(_CLIENT_BY_CLIENT_ID, {"client_id": client_id}).first()
+    if row is None:
+        return None
     n = len(_CLIENT_ATTRS)
     client = {key: row[i] for i, (key, _) in enumerate(_CLIENT_ATTRS)}
     member = {key: row[n + i] for i, (key, _) in enumerate(_MEMBER_ATTRS)}
@@ -177,16 +181,14 @@ def _split_client_row(row: tuple) -> tuple[dict, dict]:
 
 def get_client_by_client_id(*, session: Session, client_id: str) -> OAuthClient | None:
     """The client with this public client_id (revoked or not), as an ORM object, or None."""
-    if not _plausible_client_id(client_id):
+    found = _client_and_member(session, client_id) if _plausible_client_id(client_id) else None
+    if found is None:
         return None
-    row = _CLIENT_BY_CLIENT_ID.first(session, {"client_id": client_id})
-    if row is None:
-        return None
-    client, member = _split_client_row(row)
+    client, member = found
     return adopt(session, OAuthClient, client, {"member": adopt(session, Member, member)})
 
 
-def client_row(db: Session | DirectConnection, client_id: str) -> ClientRow | None:
+def client_row(session: Session, client_id: str) -> ClientRow | None:
     """The client with this public client_id (revoked or not), as read-only facts, or None.
 
     For the OAuth endpoints, which only ask it questions: served from the worker's credential
@@ -195,15 +197,15 @@ def client_row(db: Session | DirectConnection, client_id: str) -> ClientRow | No
     """
     if not _plausible_client_id(client_id):
         return None
-    return through_cache(("client", client_id), lambda: _read_client_row(db, client_id),
+    return through_cache(("client", client_id), lambda: _read_client_row(session, client_id),
                          lambda client: (f"c:{client.id}", f"m:{client.member.id}"))
 
 
-def _read_client_row(db: Session | DirectConnection, client_id: str) -> ClientRow | None:
-    row = _CLIENT_BY_CLIENT_ID.first(db, {"client_id": client_id})
-    if row is None:
+def _read_client_row(session: Session, client_id: str) -> ClientRow | None:
+    found = _client_and_member(session, client_id)
+    if found is None:
         return None
-    client, member = _split_client_row(row)
+    client, member = found
     return ClientRow(client, MemberRow(member))
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, desc, or_, select
+from sqlalchemy import and_, delete, desc, or_, select, text
 from sqlalchemy.orm import Session
 
-from ..db import DriverQuery, is_id, utcnow
+from ..db import is_id, utcnow
 from ..exceptions import Forbidden, InvalidState, NotFound
 from ..members.models import Member
 from . import catalogue_cache, search
@@ -218,7 +218,7 @@ def _ranked(session: Session, params: dict, visible, *extra):
 
 # --- relevance search through the catalogue cache ---------------------------------------------
 
-_CATALOGUE_VERSION = DriverQuery(
+_CATALOGUE_VERSION = text(
     "SELECT version, EXISTS (SELECT 1 FROM technologies WHERE owner_id = :member_id AND status <> 'published') "
     "FROM catalogue_state WHERE id = 1"
 )
@@ -227,7 +227,7 @@ _CATALOGUE_VERSION = DriverQuery(
 def catalogue_version(session: Session, *, member_id: str) -> tuple[int, bool]:
     """The catalogue version, and whether the member has listings that are not published
     (most members, most of the time, have none: then their own part of a search is empty)."""
-    version, has_unpublished = _CATALOGUE_VERSION.first(session, {"member_id": member_id})
+    version, has_unpublished = session.execute(_CATALOGUE_VERSION, {"member_id": member_id}).one()
     return version, bool(has_unpublished)
 
 

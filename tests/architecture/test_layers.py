@@ -21,6 +21,8 @@ FEATURES = {"members", "accounts", "oauth", "audit", "technologies", "investors"
 # Top: they put the house together.
 TOP = {"app", "admin", "models", "migrate", "migrations", "__init__"}
 
+MAX_LINES = 400
+
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
@@ -139,3 +141,9 @@ def test_imports_are_resolved(path):
     """Relative imports resolve to the modules they name (the graph is only as good as this)."""
     names = _imports(ROOT / path)
     assert any(name.startswith("platform_api.") for name in names)
+
+def test_modules_are_small():
+    long = {str(p.relative_to(ROOT)): n for p in _sources()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
+
