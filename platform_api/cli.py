@@ -230,6 +230,27 @@ def main(ctx: click.Context) -> None:
     ctx.ensure_object(AdminContext)
 
 
+@main.command("init")
+@json_option
+def init(as_json: bool) -> None:
+    """Create the instance folder and, in development, its secret key. Safe to run again.
+
+    The folder is PLATFORM_INSTANCE_PATH (default ./instance); the default SQLite database goes
+    there. Unless PLATFORM_ENV=production or SECRET_KEY is set, it also gets secret_key (mode 0600),
+    which the service then uses as its SECRET_KEY. What exists already is left as it is.
+    """
+    from .config import instance_plan
+    from .instance import init_instance
+
+    folder, secret = instance_plan()
+    try:
+        created = init_instance(folder, secret=secret)
+    except OSError as exc:
+        raise AdminError(f"Cannot create {exc.filename or folder}: {exc.strerror}.") from None
+    text = "\n".join(f"Created {path}" for path in created) or f"{folder}: everything is there; nothing to do."
+    emit(as_json, {"instance_path": str(folder), "created": created}, text)
+
+
 @main.group("db")
 def db_group() -> None:
     """Database schema migrations."""

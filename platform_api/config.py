@@ -242,6 +242,15 @@ def _check_metrics_token(token: str) -> None:
         )
 
 
+def instance_plan(environ=None) -> tuple[Path, bool]:
+    """For `platform-admin init`: the instance folder, and whether it should hold a development
+    secret_key (PLATFORM_ENV is not production and SECRET_KEY is unset)."""
+    environ = os.environ if environ is None else environ
+    env = _env(environ.get("PLATFORM_ENV") or "development")
+    wants_secret = env != "production" and not environ.get("SECRET_KEY")
+    return _instance_path(environ.get("PLATFORM_INSTANCE_PATH")), wants_secret
+
+
 def parse_match_weights(raw) -> dict:
     """'field=0.3,text=0.2' (or a dict) -> every factor's weight; factors not named keep their default."""
     var = _ENV["match_weights"]
