@@ -264,6 +264,20 @@ def _head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def _sqlite_folder_must_exist(settings) -> None:
+    """SQLite creates its file, not its folder: say what to do instead of 'unable to open database file'."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).database if settings.is_sqlite else None
+    folder = Path(database).parent if database and database != ":memory:" else None
+    if folder is None or folder.is_dir():
+        return
+    if folder == Path(settings.instance_path):
+        raise AdminError(f"The instance folder {folder} does not exist (the SQLite database goes there): "
+                         "run `platform-admin init` first.")
+    raise AdminError(f"The SQLite database's folder {folder} does not exist: create it or change DATABASE_URL.")
+
+
 @db_group.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
 @json_option
@@ -274,6 +288,7 @@ def db_upgrade(admin: AdminContext, revision: str, as_json: bool) -> None:
 
     from . import migrate
 
+    _sqlite_folder_must_exist(admin.settings)
     url = admin.settings.database_url
     before = migrate.current(url)
     try:
@@ -302,6 +317,7 @@ def db_current(admin: AdminContext, as_json: bool) -> None:
     """Print the current migration revision."""
     from . import migrate
 
+    _sqlite_folder_must_exist(admin.settings)
     set_write_intent(False)
     try:
         revision = migrate.current(admin.settings.database_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -124,13 +123,18 @@ def _project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-# What the instance folder holds: the default SQLite database and, in development, the secret key.
+# What the instance folder holds: the default SQLite database and, in development, the secret
+# key. `platform-admin init` (platform_api/instance.py) creates them; reading settings never does.
 SECRET_FILE = "secret_key"
 SQLITE_FILE = "platform.sqlite3"
 
 
 def load_settings(overrides: dict | None = None, environ=None) -> Settings:
-    """Build Settings from the environment, then apply explicit overrides (tests, tools)."""
+    """Build Settings from the environment, then apply explicit overrides (tests, tools).
+
+    Pure: it reads the environment and, in development without SECRET_KEY, an existing
+    instance/secret_key; it never creates a folder or a file.
+    """
     values, extra = _read(overrides, os.environ if environ is None else environ)
     env = _env(values.get("env", "development"))
     instance = _instance_path(values.get("instance_path"))
@@ -150,7 +154,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         _check_metrics_token(values["metrics_token"])
     if "match_weights" in values:
         values["match_weights"] = parse_match_weights(values["match_weights"])
-    # Last: a malformed setting is reported first.
+    # Last, so that a malformed setting is reported before a missing `platform-admin init`.
     if not values["secret_key"]:
         values["secret_key"] = _development_secret(instance)
     return Settings(**values, extra=extra)
@@ -184,7 +188,6 @@ def _instance_path(raw: str | None) -> Path:
 
 def _database_url(url: str | None, instance: Path) -> str:
     if not url:
-        instance.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{instance / SQLITE_FILE}"
     if url.startswith(("postgres://", "postgresql://")) and "+psycopg" not in url.split("://")[0]:
         raise ConfigError(
@@ -205,15 +208,20 @@ def _given_secret(key: str | None, env: str) -> str:
 
 
 def _development_secret(instance: Path) -> str:
-    """A development SECRET_KEY, generated once and kept in the instance folder."""
-    instance.mkdir(parents=True, exist_ok=True)
+    """The development SECRET_KEY that `platform-admin init` keeps in the instance folder."""
     path = instance / SECRET_FILE
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"SECRET_KEY is not set and {path} does not exist: run `platform-admin init` once to "
+            "create it (development), or set SECRET_KEY (32+ characters)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"SECRET_KEY is not set and {path} cannot be read: {exc.strerror}") from None
+    if len(key) < 32:
+        raise ConfigError(f"{path} must hold at least 32 characters: delete it and run `platform-admin init`, "
+                          "or set SECRET_KEY")
     return key
 
 

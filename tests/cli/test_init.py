@@ -55,3 +55,11 @@ def test_then_db_upgrade_works_on_the_default_sqlite(tmp_path):
     assert result.exit_code == 0 and "Database upgraded from (empty)" in result.stdout, result.output
     assert (tmp_path / "instance" / "platform.sqlite3").exists()
 
+
+def test_db_upgrade_before_init_says_to_run_it(tmp_path):
+    instance = tmp_path / "instance"
+    for env in ({}, {"SECRET_KEY": "s" * 40}):
+        result = run({"PLATFORM_INSTANCE_PATH": str(instance), **env}, "db", "upgrade")
+        assert result.exit_code == 1 and result.stdout == ""
+        assert "run `platform-admin init`" in result.stderr
+    assert not instance.exists()
