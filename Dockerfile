@@ -10,7 +10,9 @@ RUN python -m venv /opt/venv \
 
 # Runtime stage: the virtualenv, the contract and the gunicorn settings; a non-root user.
 FROM python:3.11-slim
-RUN useradd --system --uid 10001 --create-home --home-dir /app platform
+# /app/instance (PLATFORM_INSTANCE_PATH) holds the SQLite database when DATABASE_URL is unset.
+RUN useradd --system --uid 10001 --create-home --home-dir /app platform \
+ && install -d -o platform -g platform -m 0700 /app/instance
 COPY --from=build /opt/venv /opt/venv
 COPY openapi.yaml /app/openapi.yaml
 COPY config/gunicorn.conf.py /app/gunicorn.conf.py

@@ -7,6 +7,7 @@ the database commands. The helpers the groups share are in `platform_api.cli`.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy import inspect as sa_inspect
@@ -43,6 +44,27 @@ def main(ctx: click.Context) -> None:
         ctx.obj = AdminContext(factory=create_app)
 
 
+@main.command("init")
+@json_option
+def init(as_json: bool) -> None:
+    """Create the instance folder and, in development, its secret key. Safe to run again.
+
+    The folder is PLATFORM_INSTANCE_PATH (default ./instance); the default SQLite database goes
+    there. Unless PLATFORM_ENV=production or SECRET_KEY is set, it also gets secret_key (mode 0600),
+    which the service then uses as its SECRET_KEY. What exists already is left as it is.
+    """
+    from .config import instance_plan
+    from .instance import init_instance
+
+    folder, secret = instance_plan()
+    try:
+        created = init_instance(folder, secret=secret)
+    except OSError as exc:
+        raise AdminError(f"Cannot create {exc.filename or folder}: {exc.strerror}.") from None
+    text = "\n".join(f"Created {path}" for path in created) or f"{folder}: everything is there; nothing to do."
+    emit(as_json, {"instance_path": str(folder), "created": created}, text)
+
+
 @main.group("db")
 def db_group() -> None:
     """Database schema migrations."""
@@ -56,6 +78,20 @@ def _head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def _sqlite_folder_must_exist(settings) -> None:
+    """SQLite creates its file, not its folder: say what to do instead of 'unable to open database file'."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).database if settings.is_sqlite else None
+    folder = Path(database).parent if database and database != ":memory:" else None
+    if folder is None or folder.is_dir():
+        return
+    if folder == Path(settings.instance_path):
+        raise AdminError(f"The instance folder {folder} does not exist (the SQLite database goes there): "
+                         "run `platform-admin init` first.")
+    raise AdminError(f"The SQLite database's folder {folder} does not exist: create it or change DATABASE_URL.")
+
+
 @db_group.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
 @json_option
@@ -66,6 +102,7 @@ def db_upgrade(admin: AdminContext, revision: str, as_json: bool) -> None:
 
     from . import migrate
 
+    _sqlite_folder_must_exist(admin.settings)
     url = admin.settings.database_url
     before = migrate.current(url)
     try:
@@ -94,6 +131,7 @@ def db_current(admin: AdminContext, as_json: bool) -> None:
     """Print the current migration revision."""
     from . import migrate
 
+    _sqlite_folder_must_exist(admin.settings)
     set_write_intent(False)
     try:
         revision = migrate.current(admin.settings.database_url)

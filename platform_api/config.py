@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -95,140 +94,201 @@ _FALSE = {"0", "false", "no", "off"}
 
 def _coerce(name: str, raw, kind):
     if kind is int or kind == "int":
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{_ENV.get(name, name)} must be a whole number, got {raw!r}") from None
-        if value <= 0:
-            raise ConfigError(f"{_ENV.get(name, name)} must be positive, got {value}")
-        return value
+        return _whole_number(_ENV.get(name, name), raw)
     if kind is bool or kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        word = str(raw).strip().lower()
-        if word not in _TRUE | _FALSE:
-            raise ConfigError(f"{_ENV.get(name, name)} must be on or off (1/0, true/false, yes/no), got {raw!r}")
-        return word in _TRUE
+        return _switch(_ENV.get(name, name), raw)
     return raw
+
+
+def _whole_number(var: str, raw) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{var} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{var} must be positive, got {value}")
+    return value
+
+
+def _switch(var: str, raw) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word not in _TRUE | _FALSE:
+        raise ConfigError(f"{var} must be on or off (1/0, true/false, yes/no), got {raw!r}")
+    return word in _TRUE
 
 
 def _project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+# What the instance folder holds: the default SQLite database and, in development, the secret
+# key. `platform-admin init` (platform_api/instance.py) creates them; reading settings never does.
+SECRET_FILE = "secret_key"
+SQLITE_FILE = "platform.sqlite3"
+
+
 def load_settings(overrides: dict | None = None, environ=None) -> Settings:
-    """Build Settings from the environment, then apply explicit overrides (tests, tools)."""
-    environ = os.environ if environ is None else environ
+    """Build Settings from the environment, then apply explicit overrides (tests, tools).
+
+    Pure: it reads the environment and, in development without SECRET_KEY, an existing
+    instance/secret_key; it never creates a folder or a file.
+    """
+    values, extra = _read(overrides, os.environ if environ is None else environ)
+    env = _env(values.get("env", "development"))
+    instance = _instance_path(values.get("instance_path"))
+    values.update(
+        env=env,
+        instance_path=str(instance),
+        database_url=_database_url(values.get("database_url"), instance),
+        secret_key=_given_secret(values.get("secret_key"), env),
+        issuer=_issuer(values.get("issuer", Settings.issuer), env),
+        home_country=values.get("home_country", "CN").upper(),
+        openapi_path=values.get("openapi_path") or str(_project_root() / "openapi.yaml"),
+    )
+    for rate_name in ("rate_limit", "login_rate_limit"):
+        if rate_name in values:
+            _check_rate(rate_name, values[rate_name])
+    if values.get("metrics_token") is not None:
+        _check_metrics_token(values["metrics_token"])
+    if "match_weights" in values:
+        values["match_weights"] = parse_match_weights(values["match_weights"])
+    # Last, so that a malformed setting is reported before a missing `platform-admin init`.
+    if not values["secret_key"]:
+        values["secret_key"] = _development_secret(instance)
+    return Settings(**values, extra=extra)
+
+
+def _read(overrides: dict | None, environ) -> tuple[dict, dict]:
+    """The settings given (overrides win over the environment), coerced; and `extra`."""
     overrides = dict(overrides or {})
-    values: dict = {}
     types = {f.name: f.type for f in fields(Settings)}
+    values: dict = {}
     for name, var in _ENV.items():
         if name in overrides:
-            raw = overrides.pop(name)
+            values[name] = _coerce(name, overrides.pop(name), types[name])
         elif environ.get(var) not in (None, ""):
-            raw = environ[var]
-        else:
-            continue
-        values[name] = _coerce(name, raw, types[name])
+            values[name] = _coerce(name, environ[var], types[name])
     extra = overrides.pop("extra", {})
     if overrides:
         raise ConfigError(f"unknown settings: {', '.join(sorted(overrides))}")
+    return values, extra
 
-    env = values.get("env", "development")
+
+def _env(env: str) -> str:
     if env not in {"development", "production", "test"}:
         raise ConfigError("PLATFORM_ENV must be development, production or test")
-    instance = Path(values.get("instance_path") or _project_root() / "instance")
-    values["instance_path"] = str(instance)
+    return env
 
-    if not values.get("database_url"):
-        instance.mkdir(parents=True, exist_ok=True)
-        values["database_url"] = f"sqlite:///{instance / 'platform.sqlite3'}"
-    url = values["database_url"]
+
+def _instance_path(raw: str | None) -> Path:
+    return Path(raw or _project_root() / "instance")
+
+
+def _database_url(url: str | None, instance: Path) -> str:
+    if not url:
+        return f"sqlite:///{instance / SQLITE_FILE}"
     if url.startswith(("postgres://", "postgresql://")) and "+psycopg" not in url.split("://")[0]:
         raise ConfigError(
             "DATABASE_URL for PostgreSQL must use the psycopg 3 driver: postgresql+psycopg://..."
         )
+    return url
 
-    if not values.get("secret_key"):
+
+def _given_secret(key: str | None, env: str) -> str:
+    """SECRET_KEY as given, checked; "" when unset outside production (see _development_secret)."""
+    if not key:
         if env == "production":
             raise ConfigError("SECRET_KEY is required when PLATFORM_ENV=production")
-        values["secret_key"] = _development_secret(instance)
-    elif len(values["secret_key"]) < 32:
+        return ""
+    if len(key) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters")
+    return key
 
-    issuer = values.get("issuer", Settings.issuer).rstrip("/")
+
+def _development_secret(instance: Path) -> str:
+    """The development SECRET_KEY that `platform-admin init` keeps in the instance folder."""
+    path = instance / SECRET_FILE
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"SECRET_KEY is not set and {path} does not exist: run `platform-admin init` once to "
+            "create it (development), or set SECRET_KEY (32+ characters)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"SECRET_KEY is not set and {path} cannot be read: {exc.strerror}") from None
+    if len(key) < 32:
+        raise ConfigError(f"{path} must hold at least 32 characters: delete it and run `platform-admin init`, "
+                          "or set SECRET_KEY")
+    return key
+
+
+def _issuer(raw: str, env: str) -> str:
+    issuer = raw.rstrip("/")
     if not issuer.startswith(("https://", "http://")):
         raise ConfigError("PLATFORM_ISSUER must be an http(s) URL")
     if env == "production" and not issuer.startswith("https://"):
         raise ConfigError("PLATFORM_ISSUER must be https in production")
-    values["issuer"] = issuer
+    return issuer
 
-    country = values.get("home_country", "CN").upper()
-    values["home_country"] = country
 
-    for rate_name in ("rate_limit", "login_rate_limit"):
-        if rate_name in values:
-            from limits import parse_many
+def _check_rate(name: str, value: str) -> None:
+    from limits import parse_many
 
-            try:
-                parse_many(values[rate_name])
-            except ValueError:
-                raise ConfigError(
-                    f"{_ENV[rate_name]} must look like '600/minute' or '10 per second'"
-                ) from None
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{_ENV[name]} must look like '600/minute' or '10 per second'") from None
 
-    token = values.get("metrics_token")
-    if token is not None and not re.fullmatch(r"[\x21-\x7e]{32,}", token):
+
+def _check_metrics_token(token: str) -> None:
+    if not re.fullmatch(r"[\x21-\x7e]{32,}", token):
         raise ConfigError(
             "PLATFORM_METRICS_TOKEN must be at least 32 printable ASCII characters without spaces"
         )
 
-    if "match_weights" in values:
-        values["match_weights"] = parse_match_weights(values["match_weights"])
 
-    if not values.get("openapi_path"):
-        values["openapi_path"] = str(_project_root() / "openapi.yaml")
-    return Settings(**values, extra=extra)
+def instance_plan(environ=None) -> tuple[Path, bool]:
+    """For `platform-admin init`: the instance folder, and whether it should hold a development
+    secret_key (PLATFORM_ENV is not production and SECRET_KEY is unset)."""
+    environ = os.environ if environ is None else environ
+    env = _env(environ.get("PLATFORM_ENV") or "development")
+    wants_secret = env != "production" and not environ.get("SECRET_KEY")
+    return _instance_path(environ.get("PLATFORM_INSTANCE_PATH")), wants_secret
 
 
 def parse_match_weights(raw) -> dict:
     """'field=0.3,text=0.2' (or a dict) -> every factor's weight; factors not named keep their default."""
     var = _ENV["match_weights"]
-    if isinstance(raw, dict):
-        items = list(raw.items())
-    else:
-        items = []
-        for part in str(raw).split(","):
-            if not part.strip():
-                continue
-            name, sep, value = part.partition("=")
-            if not sep:
-                raise ConfigError(f"{var} must look like 'field=0.25,trl=0.2,...', got {part.strip()!r}")
-            items.append((name.strip(), value.strip()))
     weights = dict(DEFAULT_MATCH_WEIGHTS)
-    for name, value in items:
-        if name not in MATCH_FACTORS:
-            raise ConfigError(f"{var}: unknown factor {name!r}; the factors are {', '.join(MATCH_FACTORS)}")
-        try:
-            weight = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{var}: the weight of {name} must be a number, got {value!r}") from None
-        if not 0 <= weight <= 1000 or weight != weight:
-            raise ConfigError(f"{var}: the weight of {name} must be between 0 and 1000, got {value!r}")
-        weights[name] = weight
+    for name, value in _weight_items(var, raw):
+        weights[name] = _weight(var, name, value)
     if sum(weights.values()) <= 0:
         raise ConfigError(f"{var}: at least one factor needs a weight above 0")
     return weights
 
 
-def _development_secret(instance: Path) -> str:
-    """A development SECRET_KEY, generated once and kept in the instance folder."""
-    instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+def _weight_items(var: str, raw) -> list[tuple]:
+    if isinstance(raw, dict):
+        return list(raw.items())
+    items = []
+    for part in filter(str.strip, str(raw).split(",")):
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise ConfigError(f"{var} must look like 'field=0.25,trl=0.2,...', got {part.strip()!r}")
+        items.append((name.strip(), value.strip()))
+    return items
+
+
+def _weight(var: str, name: str, value) -> float:
+    if name not in MATCH_FACTORS:
+        raise ConfigError(f"{var}: unknown factor {name!r}; the factors are {', '.join(MATCH_FACTORS)}")
+    try:
+        weight = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{var}: the weight of {name} must be a number, got {value!r}") from None
+    if not 0 <= weight <= 1000 or weight != weight:
+        raise ConfigError(f"{var}: the weight of {name} must be between 0 and 1000, got {value!r}")
+    return weight

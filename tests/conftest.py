@@ -7,6 +7,8 @@ a fresh SQLite file.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
 from sqlalchemy import text
@@ -17,6 +19,15 @@ from platform_api.db import get_db, make_engine
 from .factories.base import set_session
 
 TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+def pytest_configure(config):
+    """Tests write nothing into the checkout: hypothesis (tests/fuzz, through schemathesis) keeps its
+    caches and example database in ./.hypothesis unless told otherwise; a temporary folder here."""
+    if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="hypothesis-")
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def _reset_postgres(url: str) -> None:

@@ -5,10 +5,13 @@ import pytest
 
 from platform_api import create_app
 from platform_api.config import ConfigError, load_settings
+from platform_api.instance import init_instance
+
+KEY = "k" * 40
 
 
 def test_defaults(tmp_path):
-    s = load_settings({"instance_path": str(tmp_path)}, environ={})
+    s = load_settings({"instance_path": str(tmp_path)}, environ={"SECRET_KEY": KEY})
     assert s.database_url == f"sqlite:///{tmp_path / 'platform.sqlite3'}"
     assert s.issuer == "http://127.0.0.1:8000"
     assert s.access_token_ttl == 3600
@@ -33,12 +36,42 @@ def test_environment_is_read(tmp_path):
     assert s.redis_url == "redis://127.0.0.1:6379/0"
 
 
-def test_development_secret_is_generated_once_and_private(tmp_path):
-    first = load_settings({"instance_path": str(tmp_path)}, environ={}).secret_key
-    second = load_settings({"instance_path": str(tmp_path)}, environ={}).secret_key
-    assert first == second and len(first) >= 32
-    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
-    assert mode == 0o600
+def test_reading_settings_creates_nothing_and_asks_for_init(tmp_path):
+    instance = tmp_path / "instance"
+    with pytest.raises(ConfigError, match=r"SECRET_KEY is not set .*run `platform-admin init`"):
+        load_settings({"instance_path": str(instance)}, environ={})
+    with_key = load_settings({"instance_path": str(instance)}, environ={"SECRET_KEY": KEY})
+    assert with_key.database_url == f"sqlite:///{instance / 'platform.sqlite3'}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_development_app_without_a_secret_names_platform_admin_init(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("PLATFORM_ENV", raising=False)
+    with pytest.raises(ConfigError, match="platform-admin init"):
+        create_app({"instance_path": str(tmp_path / "instance"), "database_url": "sqlite://"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_instance_makes_the_folder_and_a_private_secret_once(tmp_path):
+    instance = tmp_path / "a" / "instance"
+    assert init_instance(instance) == [str(instance), str(instance / "secret_key")]
+    assert stat.S_IMODE(os.stat(instance / "secret_key").st_mode) == 0o600
+    key = load_settings({"instance_path": str(instance)}, environ={}).secret_key
+    assert len(key) >= 32 and key == (instance / "secret_key").read_text()
+    assert init_instance(instance) == []
+    assert load_settings({"instance_path": str(instance)}, environ={}).secret_key == key
+
+
+def test_init_instance_without_a_secret_makes_only_the_folder(tmp_path):
+    assert init_instance(tmp_path / "instance", secret=False) == [str(tmp_path / "instance")]
+    assert list((tmp_path / "instance").iterdir()) == []
+
+
+def test_a_short_secret_file_is_refused(tmp_path):
+    (tmp_path / "secret_key").write_text("short\n")
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        load_settings({"instance_path": str(tmp_path)}, environ={})
 
 
 @pytest.mark.parametrize(
@@ -57,8 +90,10 @@ def test_development_secret_is_generated_once_and_private(tmp_path):
     ],
 )
 def test_bad_settings_refuse_to_start(tmp_path, env, message):
+    # No secret and no instance/secret_key: the malformed setting is still what is reported.
     with pytest.raises(ConfigError, match=message):
         load_settings({"instance_path": str(tmp_path)}, environ=env)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_production_app_is_never_in_debug(tmp_path):
@@ -72,5 +107,6 @@ def test_production_app_is_never_in_debug(tmp_path):
 @pytest.mark.parametrize("raw, expected", [("on", True), ("1", True), ("TRUE", True), ("off", False), ("0", False),
                                            ("no", False)])
 def test_switches_read_on_and_off(tmp_path, raw, expected):
-    settings = load_settings({"instance_path": str(tmp_path)}, environ={"PLATFORM_CREDENTIAL_CACHE": raw})
+    settings = load_settings({"instance_path": str(tmp_path)},
+                             environ={"PLATFORM_CREDENTIAL_CACHE": raw, "SECRET_KEY": KEY})
     assert settings.credential_cache is expected

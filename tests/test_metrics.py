@@ -141,14 +141,15 @@ def test_errors_are_counted_by_problem_type_and_5xx(metered, monkeypatch):
     assert value(after, "platform_http_requests_total", route="/v1/me", method="GET", status="500") >= 1
 
 
-def test_the_metrics_token_setting():
-    assert load_settings({"metrics_token": METRICS_TOKEN}).metrics_token == METRICS_TOKEN
-    assert load_settings(environ={"PLATFORM_METRICS_TOKEN": METRICS_TOKEN}).metrics_token == METRICS_TOKEN
-    assert load_settings(environ={}).metrics_token is None
+def test_the_metrics_token_setting(tmp_path):
+    base = {"secret_key": "k" * 40, "instance_path": str(tmp_path)}
+    assert load_settings({**base, "metrics_token": METRICS_TOKEN}).metrics_token == METRICS_TOKEN
+    assert load_settings(base, environ={"PLATFORM_METRICS_TOKEN": METRICS_TOKEN}).metrics_token == METRICS_TOKEN
+    assert load_settings(base, environ={}).metrics_token is None
     for bad in ("short", "x" * 31, "has space " + "x" * 40):
         with pytest.raises(ConfigError, match="PLATFORM_METRICS_TOKEN"):
-            load_settings(environ={"PLATFORM_METRICS_TOKEN": bad})
-    assert METRICS_TOKEN not in repr(load_settings({"metrics_token": METRICS_TOKEN}))
+            load_settings(base, environ={"PLATFORM_METRICS_TOKEN": bad})
+    assert METRICS_TOKEN not in repr(load_settings({**base, "metrics_token": METRICS_TOKEN}))
 
 
 def test_a_multiprocess_folder_that_does_not_exist_stops_the_app(settings_overrides, monkeypatch, tmp_path):
