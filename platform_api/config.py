@@ -51,6 +51,9 @@ class Settings:
     # Per-worker cache of bearer tokens and clients, invalidated by PostgreSQL notifications
     # (oauth/credential_cache.py); PostgreSQL only. Off: every request reads the database.
     credential_cache: bool = True
+    # The client-credentials fast path (oauth/fastpath.py). Off: every token request goes through
+    # Authlib and the Session, as other grants do (same answers, more CPU; a switch for operators).
+    token_fast_path: bool = True
     # GET /metrics answers 404 unless this is set; then it wants `Authorization: Bearer <it>`.
     metrics_token: str | None = field(default=None, repr=False)
     match_weights: dict = field(default_factory=lambda: dict(DEFAULT_MATCH_WEIGHTS))
@@ -83,6 +86,7 @@ _ENV = {
     "openapi_path": "PLATFORM_OPENAPI_PATH",
     "sql_echo": "PLATFORM_SQL_ECHO",
     "credential_cache": "PLATFORM_CREDENTIAL_CACHE",
+    "token_fast_path": "PLATFORM_TOKEN_FAST_PATH",
     "match_weights": "PLATFORM_MATCH_WEIGHTS",
     "metrics_token": "PLATFORM_METRICS_TOKEN",
 }

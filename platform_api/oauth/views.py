@@ -88,7 +88,7 @@ def issue_token():
     _throttle()
     if (refused := _refuse_malformed()) is not None:
         return refused
-    if request.form.get("grant_type") == "client_credentials":
+    if request.form.get("grant_type") == "client_credentials" and _settings().token_fast_path:
         # One lookup (often none: the credential cache) and one insert, each on its own, without
         # a transaction (oauth/fastpath.py). Code and refresh grants change several rows and keep theirs.
         fastpath.begin()
