@@ -163,7 +163,7 @@ class _Connection:
         return self._pooled
 
     def _run(self, pooled, params: list[bytes | None]) -> None:
-        from psycopg import errors, pq
+        from psycopg import errors, pq  # here: an app on SQLite never loads psycopg
 
         pgconn = pooled.driver_connection.pgconn
         for _attempt in range(2):

@@ -188,16 +188,17 @@ def get_client_by_client_id(*, session: Session, client_id: str) -> OAuthClient 
     return adopt(session, OAuthClient, client, {"member": adopt(session, Member, member)})
 
 
-def client_row(session: Session, client_id: str) -> ClientRow | None:
+def client_row(session: Callable[[], Session], client_id: str) -> ClientRow | None:
     """The client with this public client_id (revoked or not), as read-only facts, or None.
 
     For the OAuth endpoints, which only ask it questions: served from the worker's credential
-    cache when it holds the client (oauth/credential_cache.py), else one round trip. The cached
-    object is shared by the worker's requests: nothing may change it.
+    cache when it holds the client (oauth/credential_cache.py), else one round trip. `session`
+    gives the request's Session, called only on a miss (a Session costs more than a cache hit).
+    The cached object is shared by the worker's requests: nothing may change it.
     """
     if not _plausible_client_id(client_id):
         return None
-    return through_cache(("client", client_id), lambda: _read_client_row(session, client_id),
+    return through_cache(("client", client_id), lambda: _read_client_row(session(), client_id),
                          lambda client: (f"c:{client.id}", f"m:{client.member.id}"))
 
 
