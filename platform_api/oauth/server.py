@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
-from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -28,7 +29,7 @@ from sqlalchemy import or_, select
 
 from ..config import DEFAULT_SCOPES
 from ..db import new_id, session, utcnow
-from ..security import new_secret, secret_hash
+from ..security import new_secret, secret_hash, secret_matches
 from . import fastpath
 from .grants import (
     ALL_AUTH_METHODS,
@@ -207,7 +208,60 @@ class _Payload(FlaskOAuth2Payload):
         return self._data
 
 
+# --- client authentication ---------------------------------------------------------------------
+
+# One answer whatever failed, so that nobody learns which client IDs exist (finding 6).
+CLIENT_AUTH_FAILED = ("Client authentication failed: unknown client, wrong secret, or an authentication "
+                      "method this client may not use.")
+_NO_SUCH_CLIENT = secret_hash("no client has this secret")
+
+
+def _client_with_secret(client_id: str, client_secret: str) -> ClientRow | None:
+    """The usable client these credentials authenticate, or None; the same work either way."""
+    client = query_client(client_id)
+    if client is None:
+        secret_matches(client_secret, _NO_SUCH_CLIENT)  # as long as checking a wrong secret
+        return None
+    return client if client.check_client_secret(client_secret) else None
+
+
+def _auth_basic(_query_client, request) -> ClientRow | None:
+    client_id, client_secret = extract_basic_authorization(request.headers)
+    return _client_with_secret(client_id, client_secret) if client_id and client_secret else None
+
+
+def _auth_post(_query_client, request) -> ClientRow | None:
+    client_id, client_secret = request.form.get("client_id"), request.form.get("client_secret")
+    return _client_with_secret(client_id, client_secret) if client_id and client_secret else None
+
+
+def _auth_none(_query_client, request) -> ClientRow | None:
+    client_id = request.payload.client_id
+    if client_id and not request.payload.data.get("client_secret"):
+        return query_client(client_id)
+    return None
+
+
+def _one_method(request) -> None:
+    """RFC 6749 2.3: a client authenticates one way per request (finding 3)."""
+    if "Authorization" not in request.headers:
+        return
+    if request.form.get("client_secret") is not None:
+        raise InvalidRequestError("Authenticate the client one way: HTTP Basic or client_secret in the body, not both.")
+    basic_id, _secret = extract_basic_authorization(request.headers)
+    body_id = request.form.get("client_id")
+    if body_id is not None and basic_id and body_id != basic_id:
+        raise InvalidRequestError("client_id in the body names another client than the Authorization header.")
+
+
 class PlatformAuthorizationServer(AuthorizationServer):
+    def authenticate_client(self, request, methods, endpoint="token"):
+        _one_method(request)
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError as error:
+            raise InvalidClientError(status_code=error.status_code, description=CLIENT_AUTH_FAILED) from None
+
     def create_oauth2_request(self, request):
         # The request object itself, not Flask's context-local proxy to it: Authlib reads it often.
         oauth_request = FlaskOAuth2Request(flask_request._get_current_object())
@@ -225,6 +279,9 @@ def create_server(app) -> AuthorizationServer:
     settings = app.config["PLATFORM"]
     server = PlatformAuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=save_token)
+    server.register_client_auth_method("client_secret_basic", _auth_basic)
+    server.register_client_auth_method("client_secret_post", _auth_post)
+    server.register_client_auth_method("none", _auth_none)
     server.scopes_supported = list(DEFAULT_SCOPES)
 
     def expires_in(client, grant_type):

@@ -46,20 +46,28 @@ _ECHOED_PARAMS = ("grant_type", "scope", "client_id", "redirect_uri", "token_typ
                   "code_challenge_method")
 
 
-def _malformed_parameter() -> str | None:
+def _parameter_problem() -> str | None:
+    """What is wrong with the request's OAuth parameters, or None: a malformed value, or a
+    parameter given more than once (RFC 6749 3.1: none may be; query and body count together)."""
     values = request.values  # built anew on each access: read it once
+    seen = set()
     for name, value in values.items(multi=True):
         pattern = _ECHOABLE if name in _ECHOED_PARAMS else _VSCHAR if name in _OPAQUE_PARAMS else None
-        if pattern is not None and (len(value) > 2048 or not pattern.match(value)):
-            return name
+        if pattern is None:
+            continue
+        if len(value) > 2048 or not pattern.match(value):
+            return f"The parameter {name} is malformed."
+        if name in seen:
+            return f"The parameter {name} is given more than once."
+        seen.add(name)
     return None
 
 
 def _refuse_malformed():
-    name = _malformed_parameter()
-    if name is None:
+    problem = _parameter_problem()
+    if problem is None:
         return None
-    return jsonify({"error": "invalid_request", "error_description": f"The parameter {name} is malformed."}), 400
+    return jsonify({"error": "invalid_request", "error_description": problem}), 400
 
 
 def _throttle() -> None:
@@ -206,8 +214,8 @@ def _sign_in(grant):
 @transactional
 def authorize():
     server = _server()
-    if (name := _malformed_parameter()) is not None:
-        return _error_page(f"The request's {name} parameter is malformed.")
+    if (problem := _parameter_problem()) is not None:
+        return _error_page(problem)
     try:
         grant = server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
