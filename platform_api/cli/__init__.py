@@ -2,19 +2,16 @@
 
 Shared plumbing: feature packages import it for their `commands.py`; it imports no feature.
 The command line itself (the `platform-admin` group and the list of feature groups) is
-`platform_api/admin.py`, on top.
+`platform_api/admin.py`, on top. Reading CSV and JSON Lines files for imports: `cli/imports.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import importlib
 import json
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import click
@@ -168,32 +165,6 @@ def emit(as_json: bool, data: Any, text: str | None = None) -> None:
 def note(message: str) -> None:
     """A message for the operator that must never mix with the JSON on stdout."""
     click.echo(message, err=True)
-
-
-def read_text_file(path: str) -> str:
-    """A UTF-8 text file (a byte-order mark is dropped), or exit 1 saying why it cannot be read."""
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AdminError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}).") from None
-    except OSError as exc:
-        raise AdminError(f"{path}: {exc.strerror}.") from None
-
-
-def csv_records(path: str, text: str) -> list[tuple[int, list[str]]]:
-    """(physical line where it starts, cells) per non-blank CSV record; exit 1 on malformed CSV."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    while True:
-        start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return records
-        except csv.Error as exc:
-            raise AdminError(f"{path}: line {start}: malformed CSV: {exc}.") from None
-        if any(c.strip() for c in cells):
-            records.append((start, cells))
 
 
 def _width(text: str) -> int:

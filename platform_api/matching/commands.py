@@ -7,16 +7,16 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import click
+from marshmallow import ValidationError
 
 from ..api.schemas import is_currency
 from ..audit.services import record
-from ..cli import (
-    AdminContext, AdminError, AdminGroup, csv_records, emit, json_option, note, pass_admin, read_text_file, table,
-)
+from ..cli import AdminContext, AdminGroup, emit, json_option, pass_admin, table
+from ..cli import imports
 from . import fx
 
 COLUMNS = ("date", "base", "quote", "rate")
-MAX_SHOWN_ERRORS = 200
+COLUMNS_CSV = imports.Columns(required=COLUMNS, exact_width=True)  # a record without its four cells is refused
 
 
 @click.group(cls=AdminGroup)
@@ -24,60 +24,47 @@ def fx_group() -> None:
     """FX rates for comparing asking prices with investors' tickets."""
 
 
-def _row(cells: dict) -> tuple[tuple | None, list[str]]:
-    """One CSV record as (date, base, quote, rate), or its problems."""
-    problems = []
+def fx_rate(cells: dict) -> tuple[date, str, str, Decimal]:
+    """One CSV record as (date, base, quote, rate); ValidationError naming every problem."""
+    problems: dict[str, list[str]] = {}
+    given = {name: cells.get(name, "") for name in COLUMNS}  # an empty cell is absent
     try:
-        day = date.fromisoformat(cells["date"])
-        if len(cells["date"]) != 10:
+        day = date.fromisoformat(given["date"])
+        if len(given["date"]) != 10:
             raise ValueError
     except ValueError:
-        day = None
-        problems.append(f"date: {cells['date']!r} is not a date YYYY-MM-DD")
-    base, quote = cells["base"].upper(), cells["quote"].upper()
+        problems["date"] = [f"{given['date']!r} is not a date YYYY-MM-DD"]
+    base, quote = given["base"].upper(), given["quote"].upper()
     for name, code in (("base", base), ("quote", quote)):
         if not is_currency(code):
-            problems.append(f"{name}: {cells[name]!r} is not an ISO 4217 currency code")
+            problems[name] = [f"{given[name]!r} is not an ISO 4217 currency code"]
     if base == quote and is_currency(base):
-        problems.append("quote: must differ from base")
+        problems["quote"] = ["must differ from base"]
     try:
-        rate = Decimal(cells["rate"])
+        rate = Decimal(given["rate"])
         if not rate.is_finite() or rate <= 0 or rate >= Decimal("1e12"):
             raise InvalidOperation
         if rate.as_tuple().exponent < -10:
-            problems.append(f"rate: {cells['rate']!r} has more than 10 decimals")
+            problems["rate"] = [f"{given['rate']!r} has more than 10 decimals"]
     except InvalidOperation:
-        problems.append(f"rate: {cells['rate']!r} is not a positive decimal number such as 0.1288")
-        rate = None
-    return ((day, base, quote, rate) if not problems else None), problems
+        problems["rate"] = [f"{given['rate']!r} is not a positive decimal number such as 0.1288"]
+    if problems:
+        raise ValidationError(problems)
+    return day, base, quote, rate
 
 
-def read_rates(path: str) -> tuple[list[tuple], list[tuple[int, str]]]:
-    """Every record of a rates CSV, validated: (rows, (line, problem) errors)."""
-    records = [(line, [c.strip() for c in cells]) for line, cells in csv_records(path, read_text_file(path))]
-    if not records:
-        raise AdminError(f"{path}: the file is empty; expected a header line: {','.join(COLUMNS)}.")
-    line, header = records[0]
-    if line != 1 or [h.lower() for h in header] != list(COLUMNS):
-        raise AdminError(f"{path}: line {line}: the header must be exactly: {','.join(COLUMNS)}.")
-    if len(records) == 1:
-        raise AdminError(f"{path}: only a header, no rates to load.")
-    rows, errors, seen = [], [], {}
-    for line, cells in records[1:]:
-        if len(cells) != len(COLUMNS):
-            errors.append((line, f"expected {len(COLUMNS)} columns, found {len(cells)}"))
-            continue
-        row, problems = _row(dict(zip(COLUMNS, cells)))
-        errors.extend((line, p) for p in problems)
-        if row is None:
-            continue
-        key = row[:3]
+def read_rates(path: str) -> tuple[list[tuple], imports.Problems]:
+    """Every record of a rates CSV, validated: (rows, problems)."""
+    valid, problems = imports.load(path, fx_rate, columns=COLUMNS_CSV, format="csv", items="rates", pointers=False)
+    rows, seen = [], {}
+    for row in valid:
+        key = row.value[:3]
         if key in seen:
-            errors.append((line, f"the {key[1]}/{key[2]} rate of {key[0].isoformat()} is also on line {seen[key]}"))
+            problems.add(row.line, f"the {key[1]}/{key[2]} rate of {key[0].isoformat()} is also on line {seen[key]}")
             continue
-        seen[key] = line
-        rows.append(row)
-    return rows, errors
+        seen[key] = row.line
+        rows.append(row.value)
+    return rows, problems
 
 
 @fx_group.command("load", epilog="The CSV file is UTF-8 with the header date,base,quote,rate on line 1; "
@@ -90,13 +77,8 @@ def read_rates(path: str) -> tuple[list[tuple], list[tuple[int, str]]]:
 @pass_admin
 def load(admin: AdminContext, file: str, dry_run: bool, as_json: bool) -> None:
     """Load dated FX rates from a CSV file: all rows or none."""
-    rows, errors = read_rates(file)
-    if errors:
-        for line, message in sorted(errors)[:MAX_SHOWN_ERRORS]:
-            note(f"line {line}: {message}")
-        if len(errors) > MAX_SHOWN_ERRORS:
-            note(f"... and {len(errors) - MAX_SHOWN_ERRORS} more")
-        raise AdminError(f"{len(errors)} problem(s) in {file}; nothing was written.")
+    rows, problems = read_rates(file)
+    problems.fail_if_any(file)
     if dry_run:
         emit(as_json, {"valid": len(rows), "inserted": 0, "replaced": 0, "dry_run": True},
              f"{len(rows)} rates valid, nothing written (dry run).")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
 
 import click
 from marshmallow import ValidationError
@@ -14,15 +13,11 @@ from sqlalchemy.orm import Session
 
 from ..api.schemas import Text
 from ..audit.services import record
-from ..cli import (
-    AdminContext, AdminError, AdminGroup, csv_records, emit, json_option, note, pass_admin, read_text_file, table,
-)
+from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, pass_admin, table
+from ..cli.imports import Columns, Problems, Valid, load
 from . import services
 from .models import KINDS, STATUSES, Member
 from .schemas import MemberCreateSchema, admin_view
-
-CSV_REQUIRED = ("name", "kind", "country")
-CSV_OPTIONAL = ("email", "website")
 
 
 @click.group(cls=AdminGroup)
@@ -162,58 +157,13 @@ def show(admin: AdminContext, member_id: str, as_json: bool) -> None:
 # --- CSV import -----------------------------------------------------------------------------
 
 
-@dataclass
-class CsvRow:
-    line: int  # physical line where the record starts; the header is line 1
-    data: dict
+COLUMNS = Columns(required=("name", "kind", "country"), optional=("email", "website"))
 
 
-def read_csv(path: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
-    """Every record of a members CSV, validated: (valid rows, (line, 'field: message') errors)."""
-    records = csv_records(path, read_text_file(path))
-    expected = ",".join(CSV_REQUIRED + CSV_OPTIONAL)
-    if not records:
-        raise AdminError(f"{path}: the file is empty; expected a header line: {expected}.")
-    header_line, header = records[0][0], [c.strip().lower() for c in records[0][1]]
-    if header_line != 1:
-        raise AdminError(f"{path}: line {header_line}: the header must be on line 1.")
-    problems = []
-    unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
-    if unknown:
-        problems.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    if repeated:
-        problems.append(f"repeated column(s) {', '.join(repeated)}")
-    missing = [c for c in CSV_REQUIRED if c not in header]
-    if missing:
-        problems.append(f"missing required column(s) {', '.join(missing)}")
-    if problems:
-        raise AdminError(f"{path}: line 1: bad header: {'; '.join(problems)}. "
-                         f"Expected: {expected} (email and website optional).")
-    if len(records) == 1:
-        raise AdminError(f"{path}: only a header, no members to import.")
-
-    schema = MemberCreateSchema()
-    rows, errors = [], []
-    for line, cells in records[1:]:
-        if len(cells) > len(header):
-            errors.append((line, f"expected {len(header)} columns, found {len(cells)}"))
-            continue
-        # An empty cell is an absent value: optional columns stay empty, required ones are missing.
-        raw = {col: cell.strip() for col, cell in zip(header, cells) if cell.strip()}
-        try:
-            rows.append(CsvRow(line, schema.load(raw)))
-        except ValidationError as exc:
-            for field, messages in exc.messages.items():
-                for message in messages if isinstance(messages, list) else [messages]:
-                    errors.append((line, f"{field}: {message}"))
-    return rows, errors
-
-
-def find_duplicates(session: Session, rows: list[CsvRow]) -> list[tuple[int, str]]:
+def find_duplicates(session: Session, rows: list[Valid], problems: Problems) -> None:
     """Rows naming the same institution (name and country, any case) as another row or a member."""
-    errors, seen = [], {}
-    countries = {r.data["country"] for r in rows}
+    seen: dict[tuple[str, str], int] = {}
+    countries = {r.value["country"] for r in rows}
     existing = {
         (name.strip().casefold(), country): member_id
         for member_id, name, country in session.execute(
@@ -221,13 +171,13 @@ def find_duplicates(session: Session, rows: list[CsvRow]) -> list[tuple[int, str
         )
     }
     for row in rows:
-        key = (row.data["name"].strip().casefold(), row.data["country"])
+        key = (row.value["name"].strip().casefold(), row.value["country"])
         if key in seen:
-            errors.append((row.line, f"name: same name and country as line {seen[key]}"))
+            problems.add(row.line, f"same name and country as line {seen[key]}", pointer="/name")
         elif key in existing:
-            errors.append((row.line, f"name: a member with this name in {key[1]} exists already (ID {existing[key]})"))
+            problems.add(row.line, f"a member with this name in {key[1]} exists already (ID {existing[key]})",
+                         pointer="/name")
         seen.setdefault(key, row.line)
-    return errors
 
 
 @members.command("import", epilog="The CSV file is UTF-8 with a header on line 1: "
@@ -239,18 +189,17 @@ def find_duplicates(session: Session, rows: list[CsvRow]) -> list[tuple[int, str
 @pass_admin
 def import_members(admin: AdminContext, file: str, dry_run: bool, as_json: bool) -> None:
     """Add members from a CSV file: all rows or none."""
-    rows, errors = read_csv(file)
+    # An empty cell is an absent value: optional columns stay empty, required ones are missing.
+    rows, problems = load(file, MemberCreateSchema(), columns=COLUMNS, format="csv", items="members",
+                          pointers=False)
     ids: list[str] = []
     with admin.transaction(write=not dry_run) as session:
-        errors += find_duplicates(session, rows)
-        if errors:
-            for line, message in sorted(errors):
-                note(f"line {line}: {message}")
-            raise AdminError(f"{len(errors)} problem(s) in {file}; nothing was written.")
+        find_duplicates(session, rows, problems)
+        problems.fail_if_any(file)
         if not dry_run:
             with click.progressbar(rows, label="Importing members", file=sys.stderr) as bar:
                 for row in bar:
-                    ids.append(services.create(session=session, **row.data).id)
+                    ids.append(services.create(session=session, **row.value).id)
             record(session=session, action="members.import", target_type="member", target_id=None,
                    details={"count": len(ids), "file": os.path.basename(file)})
     if dry_run:

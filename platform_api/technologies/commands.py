@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..api.schemas import Text, rfc3339
 from ..audit.services import record
 from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, note, pass_admin, table
+from ..cli.imports import Problems
 from ..db import is_id, new_id, utcnow
 from ..members.models import Member
 from . import search, services
@@ -27,7 +28,6 @@ from .schemas import technology_view
 
 BATCH = 1000  # rows per INSERT round trip when importing
 MAX_IDS = 1000  # --json lists the created IDs up to this many rows
-MAX_SHOWN_ERRORS = 200
 
 
 @click.group(cls=AdminGroup)
@@ -248,26 +248,27 @@ left out when more than 1000 listings are created (find them with: technologies 
 """
 
 
-def check_owners(session: Session, rows: list[Row], owner: Member | None) -> list[tuple[int, str]]:
+def check_owners(session: Session, rows: list[Row], owner: Member | None, problems: Problems) -> None:
     """Every row's owner must be an existing, active member (and agree with --owner if given)."""
-    errors, wanted = [], {r.owner_id for r in rows if r.owner_id and is_id(r.owner_id)}
-    wanted = sorted(wanted)
+    wanted = sorted({r.owner_id for r in rows if r.owner_id and is_id(r.owner_id)})
     members = {}
     for i in range(0, len(wanted), 500):
         members.update({m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted[i:i + 500])))})
     for row in rows:
+        problem = None
         if owner is not None:
             if row.owner_id not in (None, owner.id):
-                errors.append((row.line, f"/owner_id: differs from --owner {owner.id}"))
+                problem = f"differs from --owner {owner.id}"
             row.owner_id = owner.id
         elif row.owner_id is None:
-            errors.append((row.line, "/owner_id: Missing: give each row an owner_id, or use --owner."))
+            problem = "Missing: give each row an owner_id, or use --owner."
         elif row.owner_id not in members:
-            errors.append((row.line, "/owner_id: No member with this ID."))
+            problem = "No member with this ID."
         elif members[row.owner_id].status != "active":
             m = members[row.owner_id]
-            errors.append((row.line, f"/owner_id: {m.name} is {m.status}; only active members may own listings."))
-    return errors
+            problem = f"{m.name} is {m.status}; only active members may own listings."
+        if problem:
+            problems.add(row.line, problem, pointer="/owner_id")
 
 
 def stored(data: dict, *, owner_id: str, publish: bool, now) -> dict:
@@ -298,15 +299,6 @@ def insert_rows(session: Session, rows: list[Row], *, publish: bool) -> list[str
     return ids
 
 
-def _report(errors: list[tuple[int, str]], path: str) -> AdminError:
-    errors = sorted(errors, key=lambda e: e[0])
-    for line, message in errors[:MAX_SHOWN_ERRORS]:
-        note(f"line {line}: {message}")
-    if len(errors) > MAX_SHOWN_ERRORS:
-        note(f"... and {len(errors) - MAX_SHOWN_ERRORS} more problem(s) not shown.")
-    return AdminError(f"{len(errors)} problem(s) in {path}; nothing was written.")
-
-
 @technologies.command("import", epilog=IMPORT_HELP)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--owner", "owner_id", metavar="ID",
@@ -322,13 +314,12 @@ def import_technologies(admin: AdminContext, file: str, owner_id: str | None, pu
     if owner_id is not None:  # fail before reading what may be a big file
         with admin.transaction(write=False) as session:
             _active_owner(session, owner_id)
-    rows, errors = read_rows(file, owner_given=owner_id is not None)
+    rows, problems = read_rows(file, owner_given=owner_id is not None)
     ids: list[str] = []
     with admin.transaction(write=not dry_run) as session:
         owner = _active_owner(session, owner_id) if owner_id is not None else None
-        errors += check_owners(session, rows, owner)
-        if errors:
-            raise _report(errors, file)
+        check_owners(session, rows, owner, problems)
+        problems.fail_if_any(file)
         rows = [r for r in rows if r.data is not None]
         if not dry_run:
             ids = insert_rows(session, rows, publish=publish)

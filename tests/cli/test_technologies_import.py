@@ -250,7 +250,7 @@ def test_a_row_naming_another_owner_than_the_option_is_refused(cli, tmp_path):
 
 def test_csv_without_owner_column_needs_the_option(cli):
     result = cli.fails(1, "technologies", "import", str(CSV))
-    assert "missing column(s) owner_id (or give --owner)" in result.stderr
+    assert "missing required column(s) owner_id (or give --owner)" in result.stderr
 
 
 # --- bad files --------------------------------------------------------------------------------
@@ -364,8 +364,8 @@ def test_many_problems_are_capped_on_screen_but_all_counted(cli, tmp_path):
         (",".join(HEADER) + "\n", "no listings to import"),
         ("title_en,summary_en,field,trl,deal_types,origin_country,phone\n", "unknown column(s) 'phone'"),
         ("title_english,summary_en,field,trl,deal_types,origin_country\n", "'title_english' ('english' is not a language tag)"),
-        ("title_en,summary_en,field,trl,deal_types\n", "missing column(s) origin_country"),
-        ("summary_en,field,trl,deal_types,origin_country\n", "missing column(s) title_<lang>"),
+        ("title_en,summary_en,field,trl,deal_types\n", "missing required column(s) origin_country"),
+        ("summary_en,field,trl,deal_types,origin_country\n", "missing required column(s) title_<lang>"),
         ("title_en,title_en,summary_en,field,trl,deal_types,origin_country\n", "repeated column(s) title_en"),
         (",".join(HEADER) + '\n"Unterminated,x\n', "malformed CSV"),
     ],

@@ -75,11 +75,17 @@ def test_every_row_is_checked_before_anything_is_written(cli, tmp_path, db_sessi
 
 @pytest.mark.parametrize("text, message", [
     ("", "the file is empty"),
-    ("day,base,quote,rate\n2026-11-01,CNY,EUR,1\n", "the header must be exactly: date,base,quote,rate"),
+    ("day,base,quote,rate\n2026-11-01,CNY,EUR,1\n",
+     "line 1: bad header: unknown column(s) 'day'; missing required column(s) date. Columns: date,base,quote,rate."),
     ("date,base,quote,rate\n", "only a header"),
 ])
 def test_bad_files(cli, tmp_path, text, message):
     assert message in cli.fails(1, "fx", "load", write(tmp_path, text)).stderr
+
+
+def test_the_header_names_the_columns_in_any_order_and_case(cli, tmp_path, db_session):
+    cli.ok("fx", "load", write(tmp_path, "Base,QUOTE,date,Rate\nCNY,EUR,2026-11-01,0.1288\n"))
+    assert rates(db_session) == {("2026-11-01", "CNY", "EUR"): Decimal("0.1288")}
 
 
 def test_dry_run_writes_nothing(cli, tmp_path, db_session):
