@@ -84,7 +84,9 @@ def _with_next_link(resp, next_cursor: str | None):
     if next_cursor:
         args = {k: v for k, v in request.args.items() if k != "cursor"}
         args["cursor"] = next_cursor
-        resp.headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
+        # From the configured public base (the issuer), never from the request's Host header.
+        base = current_app.config["PLATFORM"].issuer
+        resp.headers["Link"] = f'<{base}{request.path}?{urlencode(args)}>; rel="next"'
     return resp
 
 

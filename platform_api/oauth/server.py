@@ -323,4 +323,5 @@ def metadata(settings) -> dict:
         "introspection_endpoint_auth_methods_supported": SECRET_AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "service_documentation": f"{issuer}/docs",
+        "authorization_response_iss_parameter_supported": True,
     }

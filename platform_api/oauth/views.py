@@ -8,6 +8,7 @@ import secrets
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InsecureTransportError
 from flask import Blueprint, current_app, jsonify, render_template, request
@@ -220,7 +221,7 @@ def authorize():
         grant = server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
         if getattr(error, "redirect_uri", None):
-            return server.handle_error_response(None, error)
+            return _with_issuer(server.handle_error_response(None, error))
         # Unknown client or unregistered redirect URI: never redirect to an unverified place.
         return _error_page(error.description or error.error)
 
@@ -240,4 +241,14 @@ def authorize():
         return _page("signin.html", client=grant.client, error="Please sign in again.")
     if decision not in ("approve", "deny"):
         return _error_page("Choose Approve or Deny.")
-    return server.create_authorization_response(grant_user=user if decision == "approve" else None, grant=grant)
+    return _with_issuer(server.create_authorization_response(grant_user=user if decision == "approve" else None,
+                                                            grant=grant))
+
+
+def _with_issuer(resp):
+    """RFC 9207: every authorization response sent back to the client names this server (`iss`),
+    errors included, so that a client of several servers cannot be tricked into mixing them up."""
+    location = resp.headers.get("Location")
+    if location and 300 <= resp.status_code < 400:
+        resp.headers["Location"] = add_params_to_uri(location, [("iss", _settings().issuer)])
+    return resp

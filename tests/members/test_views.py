@@ -86,6 +86,17 @@ def test_pages_walk_the_whole_directory_without_repeats(client):
     assert len(seen) == 7
 
 
+def test_the_next_link_is_built_from_the_issuer_not_the_host_header(client, app):
+    """Issue 15 finding 4: `Host: evil.example` used to come back in the Link header."""
+    _me, value = _member_token()
+    for i in range(3):
+        MemberFactory(name=f"Linked {i}", kind="enterprise", country="KR")
+    resp = client.get("/v1/members?country=KR&limit=2", headers={**auth(value), "Host": "evil.example"})
+    assert resp.status_code == 200 and resp.json["next_cursor"]
+    issuer = app.config["PLATFORM"].issuer
+    assert resp.headers["Link"].startswith(f"<{issuer}/v1/members?") and "evil.example" not in resp.headers["Link"]
+
+
 def test_cursor_is_refused_for_another_caller_or_query(client):
     _me, value = _member_token()
     _other, other_value = _member_token()

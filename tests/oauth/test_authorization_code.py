@@ -205,3 +205,20 @@ def test_switch_account_signs_out(client):
     resp = client.post(url, data={"action": "switch", "csrf_token": csrf_of(html)})
     assert 'name="password"' in resp.get_data(as_text=True)
     assert 'name="password"' in client.get(url).get_data(as_text=True)
+
+
+def test_every_authorization_response_names_the_issuer(client, app):
+    """RFC 9207 (issue 15, item 7): approval, denial and redirected errors all carry `iss`."""
+    issuer = app.config["PLATFORM"].issuer
+    app_client = _partner_app()
+    user = UserFactory()
+    _v, challenge = pkce_pair()
+    approved = approve(client, authorize_url(app_client.client_id, challenge), user.email, DEFAULT_PASSWORD)
+    denied = approve(client, authorize_url(app_client.client_id, challenge), user.email, DEFAULT_PASSWORD, decision="deny")
+    refused = client.get(authorize_url(app_client.client_id, challenge, scope="no-such-scope"))
+    for resp, key in ((approved, "code"), (denied, "error"), (refused, "error")):
+        assert resp.status_code == 302 and resp.headers["Location"].startswith(REDIRECT)
+        params = query_of(resp.headers["Location"])
+        assert params["iss"] == issuer and key in params
+    metadata = client.get("/.well-known/oauth-authorization-server").json
+    assert metadata["authorization_response_iss_parameter_supported"] is True
