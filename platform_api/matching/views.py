@@ -16,7 +16,7 @@ from ..investors.models import InvestorProfile
 from ..investors.schemas import profile_view
 from ..api.auth import current_principal
 from ..technologies import services as technologies
-from ..technologies.schemas import technology_view
+from ..technologies.representations import technology
 from . import services, suggestions
 from .models import Match
 from .schemas import CloseSchema, DeclineSchema, MatchCreateSchema, MatchListQuery, SuggestionQuery, match_view
@@ -134,7 +134,7 @@ def suggested_technologies(investor_profile_id: str):
     by_id = {t.id: t for t in technologies.load_in_order(session(), [s.id for s in found])}
     home = _home()
     return jsonify({"data": [
-        {"technology": technology_view(by_id[s.id], viewer_id=member_id, home_country=home), "score": s.score,
+        {"technology": technology(by_id[s.id], viewer_id=member_id, home_country=home), "score": s.score,
          "factors": [f.view() for f in s.factors]}
         for s in found
     ]})
