@@ -7,7 +7,7 @@ from marshmallow import fields as ma
 
 from ..api.schemas import BaseSchema, ListQuery, Money, Text, money_view, rfc3339
 from ..db import utcnow
-from ..investors.schemas import owner_view
+from ..members.representations import member_ref
 from ..technologies.models import DEAL_TYPES
 from ..technologies.schemas import Office
 from .models import DECLINE_REASONS, NO_DEAL_REASONS, ROLES, STATUSES, Match
@@ -135,9 +135,9 @@ def match_view(match: Match, *, viewer_id: str, home_country: str) -> dict:
         "role": role,
         "proposed_by": match.proposed_by,
         "technology": {"id": tech.id, "title": tech.title, "field": tech.field, "status": tech.status,
-                       "owner": owner_view(tech.owner, home_country)},
+                       "owner": member_ref(tech.owner, home_country)},
         "investor_profile": {"id": profile.id, "name": profile.name, "active": profile.active,
-                             "owner": owner_view(profile.owner, home_country)},
+                             "owner": member_ref(profile.owner, home_country)},
         "message": match.message,
         "decline": decline,
         "outcome": outcome_view(match),

@@ -13,7 +13,7 @@ from ..db import session
 from ..exceptions import Forbidden
 from ..investors import services as investors
 from ..investors.models import InvestorProfile
-from ..investors.schemas import profile_view
+from ..investors.representations import investor_profile
 from ..api.auth import current_principal
 from ..technologies import services as technologies
 from ..technologies.representations import technology
@@ -116,7 +116,7 @@ def suggested_investors(technology_id: str):
     by_id = {p.id: p for p in session().scalars(select(InvestorProfile).where(InvestorProfile.id.in_(ids)))}
     home = _home()
     return jsonify({"data": [
-        {"investor_profile": profile_view(by_id[s.id], home_country=home), "score": s.score,
+        {"investor_profile": investor_profile(by_id[s.id], home), "score": s.score,
          "factors": [f.view() for f in s.factors]}
         for s in found
     ]})
