@@ -7,31 +7,18 @@ import sys
 import click
 from marshmallow import ValidationError
 
-from ..api.schemas import Email, rfc3339
+from ..api.schemas import Email
 from ..audit.services import record
 from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, pass_admin, table
 from ..members.commands import get_member
 from . import services
-from .models import ROLES, User
+from .models import ROLES
+from .representations import user_admin
 
 
 @click.group(cls=AdminGroup)
 def users() -> None:
     """People who sign in for a member."""
-
-
-def user_view(user: User) -> dict:
-    """What the command line shows of a person (never the password hash)."""
-    return {
-        "id": user.id,
-        "email": user.email,
-        "role": user.role,
-        "member_id": user.member_id,
-        "member_name": user.member.name,
-        "disabled_at": rfc3339(user.disabled_at),
-        "last_sign_in_at": rfc3339(user.last_sign_in_at),
-        "created_at": rfc3339(user.created_at),
-    }
 
 
 def _email(_ctx, _param, value: str) -> str:
@@ -73,7 +60,7 @@ def add(admin: AdminContext, member_id: str, email: str, role: str, password_std
         user = services.create_user(session=session, member=member, email=email, password=password, role=role)
         record(session=session, action="users.add", target_type="user", target_id=user.id,
                details={"email": user.email, "role": user.role, "member_id": member.id})
-        view = user_view(user)
+        view = user_admin(user)
     emit(as_json, view, f"Added {user.role} user {user.email} ({user.id}) for member {member.id} ({member.name}).")
 
 
@@ -90,7 +77,7 @@ def disable(admin: AdminContext, email: str, as_json: bool) -> None:
         revoked = services.disable_user(session=session, user=user)["revoked_tokens"]
         record(session=session, action="users.disable", target_type="user", target_id=user.id,
                details={"email": user.email, "revoked_tokens": revoked})
-        view = {**user_view(user), "revoked_tokens": revoked}
+        view = {**user_admin(user), "revoked_tokens": revoked}
     emit(as_json, view, f"Disabled user {user.email} ({user.id}); revoked tokens: {revoked}.")
 
 
@@ -104,7 +91,7 @@ def list_users(admin: AdminContext, member_id: str | None, as_json: bool) -> Non
         if member_id:
             get_member(session, member_id)
         rows = services.get_all(session=session, member_id=member_id)
-        views = [user_view(u) for u in rows]
+        views = [user_admin(u) for u in rows]
     text = table(
         ("id", "email", "role", "member", "status"),
         [(v["id"], v["email"], v["role"], v["member_name"], "disabled" if v["disabled_at"] else "enabled")

@@ -186,9 +186,3 @@ class Money(fields.Field):
         if errors:
             raise ValidationError(errors)
         return {"amount": Decimal(amount), "currency": currency}
-
-
-def money_view(amount, currency) -> dict | None:
-    if amount is None:
-        return None
-    return {"amount": f"{amount:.2f}", "currency": currency}

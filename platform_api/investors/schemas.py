@@ -1,13 +1,12 @@
-"""Investor profile request schemas and the response representation."""
+"""Investor profile request and query schemas; the response is in representations.py."""
 
 from __future__ import annotations
 
 from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as ma
 
-from ..api.schemas import BaseSchema, Country, ListQuery, Money, Multilingual, Text, money_view, rfc3339
+from ..api.schemas import BaseSchema, Country, ListQuery, Money, Multilingual, Text
 from ..technologies.models import DEAL_TYPES, FIELDS
-from .models import InvestorProfile
 
 MEMBER_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
@@ -110,28 +109,3 @@ class ProfileListQuery(ListQuery):
     active = ma.Boolean(truthy={"true", "1"}, falsy={"false", "0"})
     owner = ma.String(validate=validate.Regexp(MEMBER_ID, error="Must be a member ID."))
     mine = ma.Boolean(truthy={"true", "1"}, falsy={"false", "0"})
-
-
-def owner_view(member, home_country: str) -> dict:
-    return {"id": member.id, "name": member.name, "country": member.country, "overseas": member.country != home_country}
-
-
-def profile_view(profile: InvestorProfile, *, home_country: str) -> dict:
-    """A profile as the API shows it (the same to its owner and to everyone who may see it)."""
-    return {
-        "id": profile.id,
-        "owner": owner_view(profile.owner, home_country),
-        "name": profile.name,
-        "description": profile.description,
-        "fields": profile.fields,
-        "trl_min": profile.trl_min,
-        "trl_max": profile.trl_max,
-        "ticket_min": money_view(profile.ticket_min, profile.ticket_currency),
-        "ticket_max": money_view(profile.ticket_max, profile.ticket_currency),
-        "countries": profile.countries,
-        "deal_types": profile.deal_types,
-        "keywords": profile.keywords,
-        "active": profile.active,
-        "created_at": rfc3339(profile.created_at),
-        "updated_at": rfc3339(profile.updated_at),
-    }

@@ -12,13 +12,14 @@ from ..db import session
 from ..api.auth import current_principal
 from . import services
 from .models import InvestorProfile
-from .schemas import ProfileCreateSchema, ProfileListQuery, ProfilePatchSchema, profile_view
+from .representations import investor_profile
+from .schemas import ProfileCreateSchema, ProfileListQuery, ProfilePatchSchema
 
 bp = Blueprint("investors", __name__, url_prefix="/v1")
 
 
 def _one(profile: InvestorProfile, status: int = 200):
-    resp = with_etag(jsonify(profile_view(profile, home_country=current_app.config["PLATFORM"].home_country)), profile)
+    resp = with_etag(jsonify(investor_profile(profile, current_app.config["PLATFORM"].home_country)), profile)
     resp.status_code = status
     return resp
 
@@ -32,7 +33,7 @@ def list_profiles():
     rows, cursor = paginate(session(), stmt, created_col=InvestorProfile.created_at, id_col=InvestorProfile.id,
                             params=params, caller=p.client.id)
     home = current_app.config["PLATFORM"].home_country
-    return page_response([profile_view(r, home_country=home) for r in rows], cursor)
+    return page_response([investor_profile(r, home) for r in rows], cursor)
 
 
 @bp.post("/investor-profiles")

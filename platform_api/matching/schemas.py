@@ -1,16 +1,15 @@
-"""Match request schemas and the response representation."""
+"""Match request and query schemas; the responses are in representations.py."""
 
 from __future__ import annotations
 
 from marshmallow import ValidationError, validate, validates_schema
 from marshmallow import fields as ma
 
-from ..api.schemas import BaseSchema, ListQuery, Money, Text, money_view, rfc3339
+from ..api.schemas import BaseSchema, ListQuery, Money, Text
 from ..db import utcnow
-from ..investors.schemas import owner_view
 from ..technologies.models import DEAL_TYPES
 from ..technologies.schemas import Office
-from .models import DECLINE_REASONS, NO_DEAL_REASONS, ROLES, STATUSES, Match
+from .models import DECLINE_REASONS, NO_DEAL_REASONS, ROLES, STATUSES
 
 OUTCOMES = ("deal_closed", "no_deal")
 
@@ -80,70 +79,3 @@ class MatchListQuery(ListQuery):
 
 class SuggestionQuery(BaseSchema):
     limit = ma.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-
-
-# What each side may do in each status: (action, who) where who is "proposer", "responder" or "either".
-ACTIONS = {
-    "accept": ("proposed", "responder"),
-    "decline": ("proposed", "responder"),
-    "withdraw": ("proposed", "proposer"),
-    "close": ("accepted", "either"),
-}
-
-
-def role_of(match: Match, member_id: str) -> str:
-    return "technology_owner" if match.technology_owner_id == member_id else "investor"
-
-
-def may(match: Match, role: str, action: str) -> bool:
-    """Whether `role` may take `action` on the match in its current status."""
-    status, who = ACTIONS[action]
-    if match.status != status:
-        return False
-    proposer = match.proposed_by == role
-    return who == "either" or (who == "proposer") == proposer
-
-
-def allowed_actions(match: Match, role: str) -> list[str]:
-    return [action for action in ACTIONS if may(match, role, action)]
-
-
-def outcome_view(match: Match) -> dict | None:
-    if match.status == "deal_closed":
-        recordal = None
-        if match.recordal_office:
-            recordal = {"office": match.recordal_office, "reference": match.recordal_reference,
-                        "recorded_on": match.recorded_on.isoformat()}
-        return {"outcome": "deal_closed", "deal_type": match.deal_type,
-                "amount": money_view(match.amount, match.currency), "signed_on": match.signed_on.isoformat(),
-                "recordal": recordal}
-    if match.status == "no_deal":
-        return {"outcome": "no_deal", "reason": match.no_deal_reason, "note": match.no_deal_note}
-    return None
-
-
-def match_view(match: Match, *, viewer_id: str, home_country: str) -> dict:
-    """A match as either side sees it, with what the viewer may do next."""
-    role = role_of(match, viewer_id)
-    tech, profile = match.technology, match.profile
-    decline = None
-    if match.status == "declined":
-        decline = {"reason": match.decline_reason, "note": match.decline_note}
-    return {
-        "id": match.id,
-        "status": match.status,
-        "role": role,
-        "proposed_by": match.proposed_by,
-        "technology": {"id": tech.id, "title": tech.title, "field": tech.field, "status": tech.status,
-                       "owner": owner_view(tech.owner, home_country)},
-        "investor_profile": {"id": profile.id, "name": profile.name, "active": profile.active,
-                             "owner": owner_view(profile.owner, home_country)},
-        "message": match.message,
-        "decline": decline,
-        "outcome": outcome_view(match),
-        "allowed_actions": allowed_actions(match, role),
-        "created_at": rfc3339(match.created_at),
-        "updated_at": rfc3339(match.updated_at),
-        "responded_at": rfc3339(match.responded_at),
-        "closed_at": rfc3339(match.closed_at),
-    }

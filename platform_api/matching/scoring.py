@@ -75,9 +75,6 @@ class Factor:
     def reason(self) -> str:
         return self.explain() if callable(self.explain) else self.explain
 
-    def view(self) -> dict:
-        return {"factor": self.factor, "score": self.score, "weight": self.weight, "reason": self.reason}
-
 
 def listing_terms(title: dict | None, keywords: list | None, summary: dict | None,
                   ipc: list | None = None) -> frozenset:

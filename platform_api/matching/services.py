@@ -11,7 +11,7 @@ from ..investors import services as investors
 from ..members.models import Member
 from ..technologies import services as technologies
 from .models import OPEN_STATUSES, Match
-from .schemas import ACTIONS, allowed_actions, may, role_of
+from .rules import ACTIONS, allowed_actions, may, role_of
 
 RESULT = {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"}
 

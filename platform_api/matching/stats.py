@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
-from ..api.schemas import money_view
+from ..api.representations import Money, money
 from ..technologies.models import FIELDS, Technology
 from .models import STATUSES, Match
 
@@ -37,8 +37,8 @@ def matches_section(*, session: Session) -> dict:
     }
 
 
-def _totals(by_currency: dict[str, Decimal]) -> list[dict]:
-    return [money_view(amount, currency) for currency, amount in sorted(by_currency.items())]
+def _totals(by_currency: dict[str, Decimal]) -> list[Money]:
+    return [money(amount, currency) for currency, amount in sorted(by_currency.items())]
 
 
 def deals_section(*, session: Session) -> dict:

@@ -13,13 +13,11 @@ from ..db import session
 from ..exceptions import Forbidden
 from ..investors import services as investors
 from ..investors.models import InvestorProfile
-from ..investors.schemas import profile_view
 from ..api.auth import current_principal
 from ..technologies import services as technologies
-from ..technologies.schemas import technology_view
-from . import services, suggestions
+from . import representations, services, suggestions
 from .models import Match
-from .schemas import CloseSchema, DeclineSchema, MatchCreateSchema, MatchListQuery, SuggestionQuery, match_view
+from .schemas import CloseSchema, DeclineSchema, MatchCreateSchema, MatchListQuery, SuggestionQuery
 
 bp = Blueprint("matching", __name__, url_prefix="/v1")
 
@@ -29,7 +27,8 @@ def _home() -> str:
 
 
 def _one(match: Match, status: int = 200):
-    resp = with_etag(jsonify(match_view(match, viewer_id=current_principal().member_id, home_country=_home())), match)
+    view = representations.match(match, viewer_id=current_principal().member_id, home_country=_home())
+    resp = with_etag(jsonify(view), match)
     resp.status_code = status
     return resp
 
@@ -43,7 +42,8 @@ def list_matches():
     rows, cursor = paginate(session(), stmt, created_col=Match.created_at, id_col=Match.id, params=params,
                             caller=p.client.id)
     home = _home()
-    return page_response([match_view(m, viewer_id=p.member_id, home_country=home) for m in rows], cursor)
+    return page_response([representations.match(m, viewer_id=p.member_id, home_country=home) for m in rows],
+                         cursor)
 
 
 @bp.post("/matches")
@@ -115,11 +115,7 @@ def suggested_investors(technology_id: str):
     ids = [s.id for s in found]
     by_id = {p.id: p for p in session().scalars(select(InvestorProfile).where(InvestorProfile.id.in_(ids)))}
     home = _home()
-    return jsonify({"data": [
-        {"investor_profile": profile_view(by_id[s.id], home_country=home), "score": s.score,
-         "factors": [f.view() for f in s.factors]}
-        for s in found
-    ]})
+    return jsonify({"data": [representations.investor_suggestion(s, by_id[s.id], home) for s in found]})
 
 
 @bp.get("/investor-profiles/<investor_profile_id>/suggested-technologies")
@@ -134,7 +130,5 @@ def suggested_technologies(investor_profile_id: str):
     by_id = {t.id: t for t in technologies.load_in_order(session(), [s.id for s in found])}
     home = _home()
     return jsonify({"data": [
-        {"technology": technology_view(by_id[s.id], viewer_id=member_id, home_country=home), "score": s.score,
-         "factors": [f.view() for f in s.factors]}
-        for s in found
+        representations.technology_suggestion(s, by_id[s.id], viewer_id=member_id, home_country=home) for s in found
     ]})

@@ -17,7 +17,8 @@ from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, pass_
 from ..cli.imports import Columns, Problems, Valid, load
 from . import services
 from .models import KINDS, STATUSES, Member
-from .schemas import MemberCreateSchema, admin_view
+from .representations import member_admin
+from .schemas import MemberCreateSchema
 
 
 @click.group(cls=AdminGroup)
@@ -70,7 +71,7 @@ def add(admin: AdminContext, name, kind, country, email, website, as_json: bool)
         member = services.create(session=session, **data)
         record(session=session, action="members.add", target_type="member", target_id=member.id,
                details={"name": member.name, "kind": member.kind, "country": member.country})
-        view = admin_view(member, admin.settings.home_country)
+        view = member_admin(member, admin.settings.home_country)
     emit(as_json, view, f"Added member {member.id} ({member.name}), status pending")
 
 
@@ -81,7 +82,7 @@ def _change_status(admin: AdminContext, member_id: str, action: str, reason: str
         effects = services.transition(session=session, member=member, action=action, reason=reason)
         record(session=session, action=f"members.{action}", target_type="member", target_id=member.id,
                details={"from": before, "to": member.status, "reason": reason, **effects})
-        view = {**admin_view(member, admin.settings.home_country), **effects}
+        view = {**member_admin(member, admin.settings.home_country), **effects}
     past = {"approve": "Approved", "suspend": "Suspended", "reinstate": "Reinstated", "terminate": "Terminated"}
     text = f"{past[action]} member {_summary(member)}"
     if effects:
@@ -136,7 +137,7 @@ def list_members(admin: AdminContext, status: str | None, kind: str | None, as_j
     """List members, newest first."""
     with admin.transaction(write=False) as session:
         rows = services.get_all(session=session, status=status, kind=kind)
-        views = [admin_view(m, admin.settings.home_country) for m in rows]
+        views = [member_admin(m, admin.settings.home_country) for m in rows]
     text = (table(("id", "name", "kind", "country", "status"),
                   [(m.id, m.name, m.kind, m.country, m.status) for m in rows]) if rows else "No members.")
     emit(as_json, views, text)
@@ -149,7 +150,7 @@ def list_members(admin: AdminContext, status: str | None, kind: str | None, as_j
 def show(admin: AdminContext, member_id: str, as_json: bool) -> None:
     """Show everything about one member."""
     with admin.transaction(write=False) as session:
-        view = admin_view(get_member(session, member_id), admin.settings.home_country)
+        view = member_admin(get_member(session, member_id), admin.settings.home_country)
     width = max(len(k) for k in view)
     emit(as_json, view, "\n".join(f"{k.ljust(width)}  {_plain(v)}" for k, v in view.items()))
 

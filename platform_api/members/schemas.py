@@ -1,4 +1,4 @@
-"""Member request schemas and response representations."""
+"""Member request schemas (what callers and admins send); responses are in representations.py."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..api.schemas import BaseSchema, Country, Email, HttpUrl, ListQuery, Multilingual, Text, rfc3339
-from .models import KINDS, Member
+from ..api.schemas import BaseSchema, Country, Email, HttpUrl, ListQuery, Multilingual, Text
+from .models import KINDS
 
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
 
@@ -52,33 +52,3 @@ class MemberListQuery(ListQuery):
     kind = fields.String(validate=validate.OneOf(KINDS, error="Must be one of: {choices}."))
     country = Country()
     q = Text(max_length=100)
-
-
-def public_view(member: Member, home_country: str) -> dict:
-    """What every member may see of an active member."""
-    return {
-        "id": member.id,
-        "name": member.name,
-        "kind": member.kind,
-        "country": member.country,
-        "overseas": member.is_overseas(home_country),
-        "website": member.website,
-        "description": member.description,
-        "contact": member.contact,
-        "created_at": rfc3339(member.created_at),
-    }
-
-
-def own_view(member: Member, home_country: str) -> dict:
-    """A member's own profile: the public view plus what only it and the admins see."""
-    data = public_view(member, home_country)
-    data.update({"status": member.status, "email": member.email, "updated_at": rfc3339(member.updated_at)})
-    return data
-
-
-def admin_view(member: Member, home_country: str) -> dict:
-    """Everything the admin command line prints."""
-    data = own_view(member, home_country)
-    data["status_reason"] = member.status_reason
-    return data
-

@@ -8,12 +8,12 @@ from ..api.body import json_body, load, query
 from ..api.endpoint import AUTHENTICATED, endpoint
 from ..api.etag import require_if_match, with_etag
 from ..api.pagination import page_response, paginate
-from ..api.schemas import rfc3339
 from ..db import session
 from ..api.auth import current_principal
 from . import services
 from .models import Member
-from .schemas import MemberListQuery, MemberPatchSchema, own_view, public_view
+from .representations import me as me_view, member_public, member_view
+from .schemas import MemberListQuery, MemberPatchSchema
 
 bp = Blueprint("members", __name__, url_prefix="/v1")
 
@@ -25,19 +25,7 @@ def _home() -> str:
 @bp.get("/me")
 @endpoint(AUTHENTICATED)
 def me():
-    p = current_principal()
-    person = None
-    if p.user is not None:
-        person = {"id": p.user.id, "email": p.user.email, "role": p.user.role}
-    return jsonify(
-        {
-            "member": own_view(p.member_row, _home()),
-            "client": {"client_id": p.client.client_id, "name": p.client.name, "type": p.client.client_type},
-            "person": person,
-            "scopes": sorted(p.scopes),
-            "token_expires_at": rfc3339(p.token.access_expires_at),
-        }
-    )
+    return jsonify(me_view(current_principal(), _home()))
 
 
 @bp.get("/members")
@@ -50,12 +38,11 @@ def list_members():
         session(), stmt, created_col=Member.created_at, id_col=Member.id, params=params, caller=p.client.id
     )
     home = _home()
-    return page_response([public_view(m, home) for m in rows], cursor)
+    return page_response([member_public(m, home) for m in rows], cursor)
 
 
-def _view(member: Member) -> dict:
-    viewer = current_principal().member
-    return own_view(member, _home()) if member.id == viewer.id else public_view(member, _home())
+def _view(member: Member):
+    return member_view(member, viewer_id=current_principal().member_id, home_country=_home())
 
 
 @bp.get("/members/<member_id>")

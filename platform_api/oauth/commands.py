@@ -14,6 +14,7 @@ from ..db import utcnow
 from ..members.commands import get_member
 from . import services
 from .models import CLIENT_TYPES, GRANT_TYPES, OAuthClient
+from .representations import client_admin
 
 ONCE = "Store the secret now: it is shown only this once and cannot be recovered (only its hash is kept)."
 
@@ -21,22 +22,6 @@ ONCE = "Store the secret now: it is shown only this once and cannot be recovered
 @click.group(cls=AdminGroup)
 def clients() -> None:
     """OAuth clients: the apps of members."""
-
-
-def client_view(client: OAuthClient) -> dict:
-    """What the command line shows of a client (never its secret or hash)."""
-    return {
-        "client_id": client.client_id,
-        "name": client.name,
-        "type": client.client_type,
-        "member_id": client.member_id,
-        "grants": list(client.grant_types),
-        "scopes": list(client.scopes),
-        "redirect_uris": list(client.redirect_uris),
-        "created_at": rfc3339(client.created_at),
-        "secret_rotated_at": rfc3339(client.secret_rotated_at),
-        "revoked_at": rfc3339(client.revoked_at),
-    }
 
 
 def get_client(session, client_id: str) -> OAuthClient:
@@ -73,7 +58,7 @@ def add(admin: AdminContext, member_id, name, client_type, grants, scopes, redir
                details={"name": client.name, "type": client.client_type, "member_id": member.id,
                         "grants": client.grant_types, "scopes": client.scopes,
                         "redirect_uris": client.redirect_uris})
-        view = client_view(client)
+        view = client_admin(client)
     data = {"client_id": client.client_id}
     if secret:
         data["client_secret"] = secret
@@ -124,7 +109,7 @@ def revoke(admin: AdminContext, client_id: str, as_json: bool) -> None:
         revoked = services.revoke_client(session=session, client=client)
         record(session=session, action="clients.revoke", target_type="oauth_client", target_id=client.client_id,
                details={"member_id": client.member_id, "revoked_tokens": revoked})
-        view = {**client_view(client), "revoked_tokens": revoked}
+        view = {**client_admin(client), "revoked_tokens": revoked}
     emit(as_json, view, f"Revoked client {client.client_id} ({client.name}); revoked tokens: {revoked}.")
 
 
@@ -137,7 +122,7 @@ def list_clients(admin: AdminContext, member_id: str | None, as_json: bool) -> N
     with admin.transaction(write=False) as session:
         if member_id:
             get_member(session, member_id)
-        views = [client_view(c) for c in services.get_all(session=session, member_id=member_id)]
+        views = [client_admin(c) for c in services.get_all(session=session, member_id=member_id)]
     text = table(
         ("client_id", "name", "type", "member_id", "grants", "status"),
         [(v["client_id"], v["name"], v["type"], v["member_id"], " ".join(v["grants"]),

@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ..api.schemas import rfc3339
 from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, pass_admin, table
 from . import services
-from .models import STATUSES, Referral
+from .models import STATUSES
+from .representations import referral_admin
 
 
 @click.group(cls=AdminGroup)
 def referrals() -> None:
     """Dispute referrals (confidential: only their parties and the administrators see them)."""
-
-
-def _admin_view(referral: Referral) -> dict:
-    """What the command line shows of a referral: no case summary or relief."""
-    if referral.respondent_member is not None:
-        respondent = {"id": referral.respondent_member.id, "name": referral.respondent_member.name}
-    else:
-        respondent = {"name": referral.respondent_name, "country": referral.respondent_country}
-    return {
-        "id": referral.id,
-        "reference": referral.reference,
-        "status": referral.status,
-        "outcome": referral.outcome,
-        "procedure": referral.procedure,
-        "dispute_type": referral.dispute_type,
-        "claimant": {"id": referral.claimant.id, "name": referral.claimant.name},
-        "respondent": respondent,
-        "institution": {"id": referral.institution.id, "name": referral.institution.name},
-        "created_at": rfc3339(referral.created_at),
-        "updated_at": rfc3339(referral.updated_at),
-    }
 
 
 @referrals.command("list")
@@ -44,7 +23,7 @@ def list_referrals(admin: AdminContext, status: str | None, as_json: bool) -> No
     """List every referral, newest first (without case summaries)."""
     with admin.transaction(write=False) as session:
         rows = services.get_all(session=session, status=status)
-        views = [_admin_view(r) for r in rows]
+        views = [referral_admin(r) for r in rows]
     text = (table(("reference", "id", "status", "procedure", "claimant", "institution", "created_at"),
                   [(v["reference"], v["id"], v["status"], v["procedure"], v["claimant"]["name"],
                     v["institution"]["name"], v["created_at"]) for v in views]) if views else "No referrals.")

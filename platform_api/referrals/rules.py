@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..api.schemas import money_view
-from .models import EVENT_TYPES, Referral
+from .models import EVENT_TYPES
 
 # Event types each party may post; `submitted` is written by creating the referral.
 ROLE_EVENTS = {
@@ -59,32 +58,3 @@ def replay(events) -> tuple[str, str | None]:
     for event in events:
         status, outcome = next_status(status, outcome, event.type, event.data)
     return status, outcome
-
-
-def submitted_content(referral: Referral) -> dict:
-    """The case facts as submitted: the content of event 1, which the chain then protects."""
-    if referral.respondent_member_id is not None:
-        respondent = {"member_id": referral.respondent_member_id}
-    else:
-        respondent = {"name": referral.respondent_name, "country": referral.respondent_country}
-    court = None
-    if referral.court_name is not None:
-        court = {"name": referral.court_name, "case_number": referral.court_case_number}
-    return {
-        "reference": referral.reference,
-        "procedure": referral.procedure,
-        "basis": referral.basis,
-        "court": court,
-        "dispute_type": referral.dispute_type,
-        "ip_kinds": list(referral.ip_kinds),
-        "institution_id": referral.institution_id,
-        "respondent": respondent,
-        "technology_id": referral.technology_id,
-        "match_id": referral.match_id,
-        "amount_in_dispute": money_view(referral.amount, referral.currency),
-        "language": referral.language,
-        "seat": referral.seat,
-        "governing_law": referral.governing_law,
-        "summary": referral.summary,
-        "requested_relief": referral.requested_relief,
-    }

@@ -1,4 +1,5 @@
-"""Referral request schemas (the referral, each event type) and response representations."""
+"""Referral request schemas (the referral, each event type) and the list query; responses are in
+representations.py."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from datetime import timezone
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..api.schemas import BaseSchema, Country, ListQuery, Money, Text, is_language_tag, money_view, rfc3339
+from ..api.schemas import BaseSchema, Country, ListQuery, Money, Text, is_language_tag, rfc3339
 from ..technologies.models import IP_KINDS
 from . import rules
-from .models import BASES, DISPUTE_TYPES, OUTCOMES, PROCEDURES, ROLES, STATUSES, Referral
+from .models import BASES, DISPUTE_TYPES, OUTCOMES, PROCEDURES, ROLES, STATUSES
 
 NEUTRAL_ROLES = ("mediator", "co_mediator", "sole_arbitrator", "presiding_arbitrator", "co_arbitrator", "expert")
 _ONE_OF = "Must be one of: {choices}."
@@ -188,48 +189,3 @@ def event_content(event_type: str, data: dict) -> dict:
     if event_type == "hearing_scheduled":
         content["starts_at"] = rfc3339(content["starts_at"])
     return content
-
-
-# --- responses ------------------------------------------------------------------------------
-
-
-def _party(member) -> dict:
-    return {"id": member.id, "name": member.name}
-
-
-def referral_view(referral: Referral, *, viewer_id: str | None) -> dict:
-    """A referral as its parties see it; `role` and `allowed_events` are the viewer's."""
-    if referral.respondent_member is not None:
-        respondent = _party(referral.respondent_member)
-    else:
-        respondent = {"name": referral.respondent_name, "country": referral.respondent_country}
-    court = None
-    if referral.court_name is not None:
-        court = {"name": referral.court_name, "case_number": referral.court_case_number}
-    role = referral.role_of(viewer_id) if viewer_id else None
-    return {
-        "id": referral.id,
-        "reference": referral.reference,
-        "status": referral.status,
-        "outcome": referral.outcome,
-        "procedure": referral.procedure,
-        "basis": referral.basis,
-        "court": court,
-        "dispute_type": referral.dispute_type,
-        "ip_kinds": list(referral.ip_kinds),
-        "claimant": _party(referral.claimant),
-        "respondent": respondent,
-        "institution": _party(referral.institution),
-        "technology_id": referral.technology_id,
-        "match_id": referral.match_id,
-        "amount_in_dispute": money_view(referral.amount, referral.currency),
-        "language": referral.language,
-        "seat": referral.seat,
-        "governing_law": referral.governing_law,
-        "summary": referral.summary,
-        "requested_relief": referral.requested_relief,
-        "role": role,
-        "allowed_events": rules.allowed_events(referral.status, role),
-        "created_at": rfc3339(referral.created_at),
-        "updated_at": rfc3339(referral.updated_at),
-    }

@@ -10,7 +10,7 @@ from ..exceptions import Forbidden, Invalid, InvalidState, NotFound
 from ..matching.models import Match
 from ..members.models import Member
 from ..technologies import services as technologies
-from . import chain, rules
+from . import chain, representations, rules
 from .models import PROCEDURES, STATUSES, Referral, ReferralEvent
 from .references import next_reference
 from .schemas import event_content
@@ -158,7 +158,8 @@ def create(*, session: Session, claimant: Member, data: dict, user=None, client_
     # Event 1 carries the facts as stored (SQLite may round a huge amount), so that they match
     # the referral for good.
     session.refresh(referral, ["amount"])
-    _append(session, referral, "submitted", rules.submitted_content(referral), actor=claimant, user=user, at=now)
+    facts = representations.submitted_content(referral)
+    _append(session, referral, "submitted", facts, actor=claimant, user=user, at=now)
     return referral
 
 
@@ -245,7 +246,7 @@ def verify(*, session: Session, referral: Referral | None = None) -> tuple[int, 
     for item in referrals:
         events = list(session.scalars(events_query(item)))
         events_checked += len(events)
-        breaks += chain.verify(item, events)
+        breaks += chain.verify(item, events, representations.submitted_content(item))
     return len(referrals), events_checked, breaks
 
 

@@ -12,15 +12,15 @@ from ..api.schemas import ListQuery
 from ..db import session
 from ..exceptions import Invalid
 from ..api.auth import current_principal
-from . import chain, rules, services
+from . import representations, rules, services
 from .models import Referral, ReferralEvent
-from .schemas import EVENT_SCHEMAS, ReferralCreateSchema, ReferralListQuery, referral_view
+from .schemas import EVENT_SCHEMAS, ReferralCreateSchema, ReferralListQuery
 
 bp = Blueprint("referrals", __name__, url_prefix="/v1")
 
 
 def _one(referral: Referral, status: int = 200):
-    resp = with_etag(jsonify(referral_view(referral, viewer_id=current_principal().member_id)), referral)
+    resp = with_etag(jsonify(representations.referral(referral, viewer_id=current_principal().member_id)), referral)
     resp.status_code = status
     return resp
 
@@ -34,7 +34,7 @@ def list_referrals():
     rows, cursor = pagination.paginate(
         session(), stmt, created_col=Referral.created_at, id_col=Referral.id, params=params, caller=p.client.id
     )
-    return pagination.page_response([referral_view(r, viewer_id=p.member_id) for r in rows], cursor)
+    return pagination.page_response([representations.referral(r, viewer_id=p.member_id) for r in rows], cursor)
 
 
 @bp.post("/referrals")
@@ -65,7 +65,7 @@ def list_events(referral_id: str):
         session(), services.events_query(referral), key_col=ReferralEvent.sequence, params=params,
         caller=p.client.id, bind={"referral": referral.id},
     )
-    return pagination.page_response([chain.event_view(e) for e in rows], cursor)
+    return pagination.page_response([representations.referral_event(e) for e in rows], cursor)
 
 
 @bp.post("/referrals/<referral_id>/events")
@@ -90,6 +90,6 @@ def post_event(referral_id: str):
     services.check_event_allowed(referral, p.member_id, event_type)
     data = load(EVENT_SCHEMAS[event_type](), body)
     event = services.post_event(session=s, referral=referral, actor=p.member, event_type=event_type, data=data, user=p.user)
-    resp = jsonify(chain.event_view(event))
+    resp = jsonify(representations.referral_event(event))
     resp.status_code = 201
     return resp

@@ -24,7 +24,7 @@ from ..members.models import Member
 from . import search, services
 from .models import FIELDS, STATUSES, Technology, TechnologyOffice
 from .catalogue import Row, read_rows
-from .schemas import technology_view
+from .representations import technology_admin
 
 BATCH = 1000  # rows per INSERT round trip when importing
 MAX_IDS = 1000  # --json lists the created IDs up to this many rows
@@ -41,14 +41,6 @@ def get_technology(session: Session, technology_id: str) -> Technology:
     if tech is None:
         raise AdminError(f"No technology listing with ID {technology_id!r}.")
     return tech
-
-
-def admin_view(tech: Technology, home_country: str) -> dict:
-    """Everything about a listing, as staff see it (the owner's view, with the review note)."""
-    view = technology_view(tech, viewer_id=tech.owner_id, home_country=home_country)
-    view.pop("allowed_actions", None)  # what the owner may do: not the reviewer's business here
-    view["created_by_client_id"] = tech.created_by_client_id
-    return view
 
 
 def display_title(title: dict | None) -> str:
@@ -96,7 +88,7 @@ def review_queue(admin: AdminContext, as_json: bool) -> None:
     home = admin.settings.home_country
     with admin.transaction(write=False) as session:
         queue = services.review_queue(session=session)
-        views = [admin_view(t, home) for t in queue]
+        views = [technology_admin(t, home) for t in queue]
     rows = [(t.id, _short(t.owner.name, 30), t.owner.country, "yes" if t.owner.country != home else "",
              t.field, t.trl, _minute(t.submitted_at), _short(display_title(t.title), 44)) for t in queue]
     text = (table(("id", "owner", "country", "overseas", "field", "trl", "submitted (UTC)", "title"), rows)
@@ -130,7 +122,7 @@ def _review(admin: AdminContext, technology_id: str, action: str, note_text: str
             record(session=session, action=f"technologies.{action}", target_type="technology", target_id=tech.id,
                    details={"from": before, "to": tech.status, "owner_id": tech.owner_id,
                             ("note" if action == "approve" else "reason"): note_text})
-            view = admin_view(tech, admin.settings.home_country)
+            view = technology_admin(tech, admin.settings.home_country)
     except StaleDataError:
         raise AdminError(f"Listing {technology_id} was already reviewed by someone else in the meantime; "
                          "nothing was written.") from None
@@ -179,7 +171,7 @@ def _plain(value) -> str:
 def show(admin: AdminContext, technology_id: str, as_json: bool) -> None:
     """Show everything about one listing."""
     with admin.transaction(write=False) as session:
-        view = admin_view(get_technology(session, technology_id), admin.settings.home_country)
+        view = technology_admin(get_technology(session, technology_id), admin.settings.home_country)
     width = max(len(k) for k in view)
     emit(as_json, view, "\n".join(f"{k.ljust(width)}  {_plain(v)}" for k, v in view.items()))
 
@@ -211,7 +203,7 @@ def list_technologies(admin: AdminContext, status, owner_id, field, q, limit: in
             order.insert(0, match.c.score.desc())
         total = session.scalar(select(func.count()).select_from(stmt.subquery()))
         found = list(session.scalars(stmt.order_by(*order).limit(limit)))
-        views = [admin_view(t, home) for t in found]
+        views = [technology_admin(t, home) for t in found]
     if total > len(found):
         note(f"Showing {len(found)} of {total} listings; use --limit to see more.")
     rows = [(t.id, t.status, _short(t.owner.name, 24), t.field, t.trl, _minute(t.created_at),

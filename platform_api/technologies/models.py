@@ -51,6 +51,15 @@ DEAL_TYPES = (
 # on both SQLite and PostgreSQL. Positions follow DEAL_TYPES and must never be reordered.
 DEAL_BITS = {name: 1 << i for i, name in enumerate(DEAL_TYPES)}
 STATUSES = ("draft", "submitted", "published", "rejected", "withdrawn", "transacted")
+# What the owner may do with a listing in each status (shown to the owner as allowed_actions).
+ACTIONS_BY_STATUS = {
+    "draft": ["update", "delete", "submit"],
+    "rejected": ["update"],
+    "submitted": [],
+    "published": ["withdraw"],
+    "withdrawn": [],
+    "transacted": [],
+}
 
 
 def deal_mask(deal_types) -> int:

@@ -1,4 +1,4 @@
-"""Technology listing request schemas and response representations."""
+"""Technology listing request and query schemas; responses are in representations.py."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..api.schemas import BaseSchema, Country, ListQuery, Money, Multilingual, Text, is_currency, money_view, rfc3339
-from .models import DEAL_TYPES, FIELDS, IP_KINDS, IP_STATUSES, STATUSES, Technology
+from ..api.schemas import BaseSchema, Country, ListQuery, Money, Multilingual, Text, is_currency
+from .models import DEAL_TYPES, FIELDS, IP_KINDS, IP_STATUSES, STATUSES
 
 # IPC symbol: section, class, subclass, main group / subgroup, e.g. "A61K 31/00", "H01M 10/0525".
 _IPC = re.compile(r"^([A-H])\s*(\d{2})\s*([A-Z])\s*(\d{1,4})\s*/\s*(\d{2,6})$")
@@ -168,47 +168,3 @@ class TechnologyListQuery(ListQuery):
             errors["sort"] = ["Sorting by relevance needs a text query q."]
         if errors:
             raise ValidationError(errors)
-
-
-ACTIONS_BY_STATUS = {
-    "draft": ["update", "delete", "submit"],
-    "rejected": ["update"],
-    "submitted": [],
-    "published": ["withdraw"],
-    "withdrawn": [],
-    "transacted": [],
-}
-
-
-def technology_view(tech: Technology, *, viewer_id: str, home_country: str) -> dict:
-    """A listing as the API shows it; owners also see the review note and their allowed actions."""
-    own = tech.owner_id == viewer_id
-    data = {
-        "id": tech.id,
-        "owner": {
-            "id": tech.owner.id,
-            "name": tech.owner.name,
-            "country": tech.owner.country,
-            "overseas": tech.owner.is_overseas(home_country),
-        },
-        "status": tech.status,
-        "title": tech.title,
-        "summary": tech.summary,
-        "keywords": tech.keywords,
-        "field": tech.field,
-        "ipc": tech.ipc,
-        "trl": tech.trl,
-        "ip_rights": tech.ip_rights,
-        "deal_types": tech.deal_types,
-        "asking_price": money_view(tech.price_amount, tech.price_currency),
-        "origin_country": tech.origin_country,
-        "countries_available": tech.countries_available,
-        "created_at": rfc3339(tech.created_at),
-        "updated_at": rfc3339(tech.updated_at),
-        "published_at": rfc3339(tech.published_at),
-    }
-    if own:
-        data["review_note"] = tech.review_note
-        data["submitted_at"] = rfc3339(tech.submitted_at)
-        data["allowed_actions"] = ACTIONS_BY_STATUS[tech.status]
-    return data

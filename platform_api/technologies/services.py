@@ -11,8 +11,7 @@ from ..db import is_id, utcnow
 from ..exceptions import Forbidden, InvalidState, NotFound
 from ..members.models import Member
 from . import catalogue_cache, search
-from .models import Technology, TechnologyOffice, deal_mask
-from .schemas import ACTIONS_BY_STATUS
+from .models import ACTIONS_BY_STATUS, Technology, TechnologyOffice, deal_mask
 
 # action -> (states it may start from, state it leads to); review actions are the admins'.
 TRANSITIONS = {

@@ -12,15 +12,15 @@ from ..api.pagination import (
 )
 from ..db import session
 from ..api.auth import current_principal
-from . import catalogue_cache, search, services
+from . import catalogue_cache, representations, search, services
 from .models import Technology
-from .schemas import TechnologyCreateSchema, TechnologyListQuery, TechnologyPatchSchema, technology_view
+from .schemas import TechnologyCreateSchema, TechnologyListQuery, TechnologyPatchSchema
 
 bp = Blueprint("technologies", __name__, url_prefix="/v1")
 
 
-def _view(tech: Technology) -> dict:
-    return technology_view(
+def _view(tech: Technology) -> representations.Technology:
+    return representations.technology(
         tech, viewer_id=current_principal().member_id, home_country=current_app.config["PLATFORM"].home_country
     )
 

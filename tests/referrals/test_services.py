@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from platform_api import create_app, migrate
 from platform_api.db import get_db
-from platform_api.referrals import chain, services
+from platform_api.referrals import chain, representations, services
 from platform_api.referrals.models import Referral, ReferralCounter, ReferralEvent
 from platform_api.referrals.references import next_reference
 from tests.factories.base import current_session, set_session
@@ -78,7 +78,7 @@ def test_the_hash_is_sha256_over_prev_hash_and_canonical_json(cast):
     assert canonical.startswith('{"actor":{"member_id":') and '"note":"Reçu."' in canonical
     assert '"case_number":null,' in canonical and "\\u" not in canonical
     assert event.hash == hashlib.sha256((event.prev_hash + canonical).encode("utf-8")).hexdigest()
-    assert chain.event_view(event) == {**doc, "prev_hash": event.prev_hash, "hash": event.hash}
+    assert representations.referral_event(event) == {**doc, "prev_hash": event.prev_hash, "hash": event.hash}
     assert event.occurred_at.microsecond % 1000 == 0
     _checked, _events, breaks = services.verify(session=current_session(), referral=referral)
     assert breaks == []
