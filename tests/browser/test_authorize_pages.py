@@ -6,7 +6,7 @@ Screenshots of each page go to test-artifacts/ (git-ignored) for people to look 
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -174,7 +174,8 @@ def test_sign_in_read_scopes_approve_and_land_on_the_redirect_uri(browser, live,
     assert params["state"] == state
     assert params.get("code"), params
     assert "error" not in params
-    assert f"/callback?code={params['code']}&state={state}" in live.callback.hits
+    assert params["iss"] == "http://127.0.0.1:8000"  # RFC 9207: the issuer (this app's default)
+    assert f"/callback?{urlencode({'code': params['code'], 'state': state, 'iss': params['iss']})}" in live.callback.hits
 
     # The code the browser carried back works, once, for the scopes that were shown.
     token = _exchange(live, params["code"], verifier)
