@@ -201,5 +201,5 @@ def live(database_url, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def artifacts():
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS

@@ -14,6 +14,7 @@ Used by tests/browser (werkzeug in a thread) and tests/concurrency (gunicorn wor
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import shutil
 import socket
@@ -32,8 +33,9 @@ from platform_api.config import DEFAULT_SCOPES
 from platform_api.db import make_engine, new_id, utcnow
 from platform_api.security import new_secret, secret_hash
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+# Screenshots for people to look at: outside the checkout (tests never write into it) unless
+# TEST_ARTIFACTS names a folder.
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "platform-test-artifacts")
 
 
 @contextlib.contextmanager

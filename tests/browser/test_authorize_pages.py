@@ -1,6 +1,7 @@
 """The sign-in and consent pages of /oauth/authorize, in a real headless Chromium.
 
-Screenshots of each page go to test-artifacts/ (git-ignored) for people to look at.
+Screenshots of each page go to $TEST_ARTIFACTS (default: platform-test-artifacts in the system's
+temporary folder) for people to look at.
 """
 
 from __future__ import annotations
