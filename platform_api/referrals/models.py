@@ -142,12 +142,3 @@ class ReferralEvent(Base):
         CheckConstraint("sequence >= 1", name="sequence"),
         CheckConstraint(_in("type", EVENT_TYPES), name="type"),
     )
-
-
-class ReferralCounter(Base):
-    """The last reference number handed out in a year (REF-<year>-<number>)."""
-
-    __tablename__ = "referral_counters"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_value: Mapped[int] = mapped_column(Integer)

@@ -1,24 +1,33 @@
-"""Human-readable referral references, REF-<year>-<number>, unique under concurrency."""
+"""Referral references, REF-<year>-<ten random characters>: readable, and telling nothing.
+
+A reference from a sequence (REF-2026-000002) told a new claimant how many referrals others had
+filed that year. These are ten characters of Crockford's base32 (no I, L, O, U: nothing to misread
+on the phone), 50 random bits: a repeat is practically impossible, and the unique column would
+refuse one anyway; a reference already in use is drawn again. References given before this
+change keep their numbered form.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
+import secrets
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import ReferralCounter
+from .models import Referral
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+LENGTH = 10
+
+
+def new_reference(year: int) -> str:
+    return f"REF-{year}-" + "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
 def next_reference(session: Session, year: int) -> str:
-    """Take the next number of the year.
-
-    One upsert that increments and returns the year's counter: on PostgreSQL the row stays
-    locked until the transaction ends, so concurrent creations queue and never share a number;
-    SQLite serialises writers anyway (BEGIN IMMEDIATE). The unique reference column backs it up.
-    """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(ReferralCounter).values(year=year, last_value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ReferralCounter.year], set_={"last_value": ReferralCounter.last_value + 1}
-    ).returning(ReferralCounter.last_value)
-    number = session.execute(stmt).scalar_one()
-    return f"REF-{year}-{number:06d}"
+    """A reference no referral has yet."""
+    for _attempt in range(5):
+        reference = new_reference(year)
+        if session.scalar(select(Referral.id).where(Referral.reference == reference)) is None:
+            return reference
+    raise RuntimeError("five random references in a row were taken")  # 2**-250: a broken generator

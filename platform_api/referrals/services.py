@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from .. import disclosure
 from ..db import is_id, utcnow
 from ..exceptions import Forbidden, Invalid, InvalidState, NotFound
 from ..matching.models import Match
@@ -251,11 +252,15 @@ def verify(*, session: Session, referral: Referral | None = None) -> tuple[int, 
 
 
 def totals(*, session: Session) -> dict:
-    """Anonymous referral counts by procedure and by status (every value, zeros included)."""
+    """Anonymous referral counts by procedure and by status (every value, zeros included), with
+    small counts hidden by the disclosure rule (platform_api/disclosure.py)."""
     by_procedure = dict(session.execute(select(Referral.procedure, func.count()).group_by(Referral.procedure)).all())
     by_status = dict(session.execute(select(Referral.status, func.count()).group_by(Referral.status)).all())
+    count = sum(by_status.values())
+    total, procedures = disclosure.breakdown(count, [by_procedure.get(p, 0) for p in PROCEDURES])
+    _total, statuses = disclosure.breakdown(count, [by_status.get(st, 0) for st in STATUSES])
     return {
-        "total": sum(by_status.values()),
-        "by_procedure": [{"procedure": p, "count": by_procedure.get(p, 0)} for p in PROCEDURES],
-        "by_status": [{"status": st, "count": by_status.get(st, 0)} for st in STATUSES],
+        "total": total,
+        "by_procedure": [{"procedure": p, "count": n} for p, n in zip(PROCEDURES, procedures)],
+        "by_status": [{"status": st, "count": n} for st, n in zip(STATUSES, statuses)],
     }
