@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from platform_api.disclosure import THRESHOLD, breakdown
+from platform_api.disclosure import THRESHOLD, breakdown, two_levels
 
 
 def test_small_cells_and_their_complement_are_hidden():
@@ -28,3 +28,18 @@ def test_no_hidden_cell_can_be_recomputed_from_the_total():
             assert len(hidden) != 1, cells
         assert all(c is None or c == 0 or c >= THRESHOLD for c in shown), cells
         assert all(shown[i] in (None, cells[i]) for i in range(3)), cells
+
+
+def test_two_levels_leave_no_hidden_cell_alone_in_any_breakdown():
+    """Every split of up to 12 deals over two years with two groups each."""
+    for a, b, c, d in itertools.product(range(9), repeat=4):
+        parents = {1: a + b, 2: c + d}
+        children = {(1, "x"): a, (1, "y"): b, (2, "x"): c, (2, "y"): d}
+        total, hidden_parents, hidden_children = two_levels(a + b + c + d, parents, children)
+        if total is None:
+            continue
+        for hidden, counts in ((hidden_parents, parents), (hidden_children, children)):
+            assert len(hidden) != 1 and all(counts[k] >= THRESHOLD for k in counts if counts[k] and k not in hidden)
+        for parent in parents:
+            if parent not in hidden_parents:
+                assert len([k for k in hidden_children if k[0] == parent]) != 1, (a, b, c, d)

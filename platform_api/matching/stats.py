@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
+from .. import disclosure
 from ..api.representations import Money, money
 from ..technologies.models import FIELDS, Technology
 from .models import STATUSES, Match
@@ -29,12 +30,11 @@ def listings_section(*, session: Session) -> dict:
 
 
 def matches_section(*, session: Session) -> dict:
-    """Introductions by status (every status, zeros included)."""
+    """Introductions by status (every status, zeros included). Matches are confidential to their
+    two sides: small counts are hidden by the disclosure rule (platform_api/disclosure.py)."""
     counts = dict(session.execute(select(Match.status, func.count()).group_by(Match.status)).all())
-    return {
-        "total": sum(counts.values()),
-        "by_status": [{"status": s, "count": counts.get(s, 0)} for s in STATUSES],
-    }
+    total, cells = disclosure.breakdown(sum(counts.values()), [counts.get(s, 0) for s in STATUSES])
+    return {"total": total, "by_status": [{"status": s, "count": n} for s, n in zip(STATUSES, cells)]}
 
 
 def _totals(by_currency: dict[str, Decimal]) -> list[Money]:
@@ -58,12 +58,23 @@ def deals_section(*, session: Session) -> dict:
         for bucket in (overall, years[int(y)], groups[(int(y), field, deal_type)]):
             bucket["count"] += count
             bucket["totals"][currency] += amount
+    # The disclosure rule (two levels: years, and groups within a year); where a count is hidden,
+    # so are its amounts (one deal's price is its parties' secret).
+    count, hidden_years, hidden_groups = disclosure.two_levels(
+        overall["count"], {y: b["count"] for y, b in years.items()}, {k: b["count"] for k, b in groups.items()}
+    )
     return {
-        "count": overall["count"],
-        "totals": _totals(overall["totals"]),
-        "by_year": [{"year": y, "count": b["count"], "totals": _totals(b["totals"])} for y, b in sorted(years.items())],
+        "count": count,
+        "totals": _totals(overall["totals"]) if count is not None else None,
+        "by_year": [_cell({"year": y}, years[y], y in hidden_years) for y in sorted(years)],
         "by_year_field_deal_type": [
-            {"year": y, "field": f, "deal_type": d, "count": b["count"], "totals": _totals(b["totals"])}
-            for (y, f, d), b in sorted(groups.items())
+            _cell({"year": y, "field": f, "deal_type": d}, groups[(y, f, d)], (y, f, d) in hidden_groups)
+            for (y, f, d) in sorted(groups)
         ],
     }
+
+
+def _cell(keys: dict, bucket: dict, hidden: bool) -> dict:
+    if hidden:
+        return {**keys, "count": None, "totals": None}
+    return {**keys, "count": bucket["count"], "totals": _totals(bucket["totals"])}

@@ -79,13 +79,12 @@ def test_a_university_and_a_fund_close_a_deal(app, client, db_session, tmp_path)
     assert client.get(f"/v1/technologies/{tech_id}", headers=uni_h).json["status"] == "transacted"
     assert client.get(f"/v1/matches/{match_id}", headers=uni_h).json["outcome"]["recordal"]["recorded_on"] == "2026-11-15"
 
-    # The operator's figures count it.
+    # The operator's figures count it, and since one deal is its parties' secret (the disclosure
+    # rule, platform_api/disclosure.py), they show that a group has it without its count or price.
     stats = client.get("/v1/stats", headers=uni_h).json
-    assert stats["deals"]["count"] == stats_before["deals"]["count"] + 1
     assert stats["listings"]["transacted"] == stats_before["listings"]["transacted"] + 1
     group = next(g for g in stats["deals"]["by_year_field_deal_type"]
                  if (g["year"], g["field"], g["deal_type"]) == (2026, "new_energy", "assignment"))
-    before = next((g for g in stats_before["deals"]["by_year_field_deal_type"]
-                   if (g["year"], g["field"], g["deal_type"]) == (2026, "new_energy", "assignment")), {"count": 0})
-    assert group["count"] == before["count"] + 1
-    assert {"amount": "2500000.00", "currency": "CNY"} in group["totals"] or before["count"]
+    if stats_before["deals"]["count"] == 0:  # nothing committed by others in this database
+        assert stats["deals"]["count"] is None and group == {
+            "year": 2026, "field": "new_energy", "deal_type": "assignment", "count": None, "totals": None}
