@@ -92,7 +92,8 @@ def begin() -> None:
     """Store this request's token on a connection of its own (PostgreSQL, outside the test harness).
 
     Called by the token endpoint for a client-credentials request, before anything else uses the
-    database. The request then needs no transaction: its reads go to the autocommit read pool.
+    database. The request then needs no transaction: its reads (through the Session) run on the
+    same autocommit pool as the insert.
     """
     db = get_db()
     if db.engine.dialect.name == "postgresql" and not db.harness_bound():
@@ -122,8 +123,6 @@ _COLUMNS = [col for col in Token.__table__.columns if col.name not in ("refresh_
 _SQL = (f"INSERT INTO oauth_tokens ({', '.join(c.name for c in _COLUMNS)}) "
         f"VALUES ({', '.join(f'${i}' for i in range(1, len(_COLUMNS) + 1))})")
 _NAME = f"platform_{hashlib.sha256(_SQL.encode()).hexdigest()[:24]}".encode()
-_CURSOR_SQL = (f"INSERT INTO oauth_tokens ({', '.join(c.name for c in _COLUMNS)}) "
-               f"VALUES ({', '.join(f'%({c.name})s' for c in _COLUMNS)})")
 
 
 def _text_value(value) -> bytes | None:
@@ -150,10 +149,8 @@ class _Connection:
         self._pooled = None
 
     def insert(self, values: dict) -> None:
-        pooled = None
         try:
-            pooled = self._checkout()
-            self._run(pooled, [_text_value(values[c.name]) for c in _COLUMNS])
+            self._run(self._checkout(), [_text_value(values[c.name]) for c in _COLUMNS])
         except self.dialect.loaded_dbapi.Error as exc:
             self._raise(exc, values)
 

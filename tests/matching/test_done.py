@@ -85,6 +85,8 @@ def test_a_university_and_a_fund_close_a_deal(app, client, db_session, tmp_path)
     assert stats["listings"]["transacted"] == stats_before["listings"]["transacted"] + 1
     group = next(g for g in stats["deals"]["by_year_field_deal_type"]
                  if (g["year"], g["field"], g["deal_type"]) == (2026, "new_energy", "assignment"))
+    # A group is shown only once it holds five deals or more; hidden, it shows no amount either.
+    assert (group["count"] is None and group["totals"] is None) or group["count"] >= 5
     if stats_before["deals"]["count"] == 0:  # nothing committed by others in this database
         assert stats["deals"]["count"] is None and group == {
             "year": 2026, "field": "new_energy", "deal_type": "assignment", "count": None, "totals": None}
