@@ -170,7 +170,8 @@ def _plausible_client_id(client_id) -> bool:
 
 
 def _client_and_member(session: Session, client_id: str) -> tuple[dict, dict] | None:
-    row = session.execute(_CLIENT_BY_CLIENT_ID, {"client_id": client_id}).first()
+    # On the Session's connection (Core, not the ORM layer: plain rows, a quarter of the CPU).
+    row = session.connection().execute(_CLIENT_BY_CLIENT_ID, {"client_id": client_id}).first()
     if row is None:
         return None
     n = len(_CLIENT_ATTRS)

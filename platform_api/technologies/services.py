@@ -226,7 +226,7 @@ _CATALOGUE_VERSION = text(
 def catalogue_version(session: Session, *, member_id: str) -> tuple[int, bool]:
     """The catalogue version, and whether the member has listings that are not published
     (most members, most of the time, have none: then their own part of a search is empty)."""
-    version, has_unpublished = session.execute(_CATALOGUE_VERSION, {"member_id": member_id}).one()
+    version, has_unpublished = session.connection().execute(_CATALOGUE_VERSION, {"member_id": member_id}).one()
     return version, bool(has_unpublished)
 
 
