@@ -55,7 +55,7 @@ def _settings():
 
 def query_client(client_id: str) -> ClientRow | None:
     """A client that may act now: not revoked, and its member active."""
-    client = client_row(session, client_id)
+    client = client_row(fastpath.reads, client_id)
     if client is None or not client.usable:
         return None
     return client
