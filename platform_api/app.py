@@ -70,6 +70,7 @@ def _connect_reactions() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .events.views import bp as events_bp
     from .investors.views import bp as investors_bp
     from .matching.views import bp as matching_bp
     from .members.views import bp as members_bp
@@ -88,3 +89,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(matching_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(events_bp)

@@ -18,6 +18,9 @@ DEFAULT_SCOPES = (
     "matches:write",
     "referrals:read",
     "referrals:write",
+    "events:read",
+    "webhooks:read",
+    "webhooks:write",
 )
 
 
@@ -133,6 +136,12 @@ SECRET_FILE = "secret_key"
 SQLITE_FILE = "platform.sqlite3"
 
 
+def environment_home_country(environ=None) -> str:
+    """The home country as load_settings() reads it, without the rest (no secret needed)."""
+    environ = os.environ if environ is None else environ
+    return environ.get(_ENV["home_country"], Settings.home_country).upper()
+
+
 def load_settings(overrides: dict | None = None, environ=None) -> Settings:
     """Build Settings from the environment, then apply explicit overrides (tests, tools).
 
@@ -148,7 +157,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         database_url=_database_url(values.get("database_url"), instance),
         secret_key=_given_secret(values.get("secret_key"), env),
         issuer=_issuer(values.get("issuer", Settings.issuer), env),
-        home_country=values.get("home_country", "CN").upper(),
+        home_country=values.get("home_country", Settings.home_country).upper(),
         openapi_path=values.get("openapi_path") or str(_project_root() / "openapi.yaml"),
     )
     for rate_name in ("rate_limit", "login_rate_limit"):

@@ -5,6 +5,7 @@ def import_all() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .api import idempotency as _idem  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .events import models as _events  # noqa: F401
     from .investors import models as _investors  # noqa: F401
     from .matching import models as _matching  # noqa: F401
     from .members import models as _members  # noqa: F401

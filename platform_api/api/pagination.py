@@ -146,6 +146,22 @@ def paginate_union(session: Session, branches: list, *, created_col, id_col, par
     return [row[1] for row in rows], next_cursor
 
 
+def position_after(*, params: dict, caller: str, bind: dict | None = None) -> int:
+    """Where an oldest-first page over an increasing integer key starts: after 0, or after the
+    key its cursor names. `bind` adds what else the cursor is tied to (the parent resource)."""
+    if not params.get("cursor"):
+        return 0
+    after = _decode(params["cursor"], caller, {**params, **(bind or {})}, "s")
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise InvalidParameter("cursor", "This cursor is invalid here.")
+    return after
+
+
+def position_cursor(last: int, *, params: dict, caller: str, bind: dict | None = None) -> str:
+    """The cursor of the page after the one that ended at key `last`."""
+    return _serializer().dumps({"s": last, "b": _binding(caller, {**params, **(bind or {})})})
+
+
 def paginate_ascending(session: Session, stmt, *, key_col, params: dict, caller: str, bind: dict | None = None):
     """An oldest-first keyset page over one increasing integer key (an event sequence).
 
@@ -153,15 +169,12 @@ def paginate_ascending(session: Session, stmt, *, key_col, params: dict, caller:
     timeline is refused on another. Returns (rows, next_cursor).
     """
     limit = params["limit"]
-    binding = {**params, **(bind or {})}
-    if params.get("cursor"):
-        after = _decode(params["cursor"], caller, binding, "s")
-        if not isinstance(after, int) or after < 0:
-            raise InvalidParameter("cursor", "This cursor is invalid here.")
+    after = position_after(params=params, caller=caller, bind=bind)
+    if after:
         stmt = stmt.where(key_col > after)
     rows = list(session.scalars(stmt.order_by(key_col).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _serializer().dumps({"s": getattr(rows[-1], key_col.key), "b": _binding(caller, binding)})
+        next_cursor = position_cursor(getattr(rows[-1], key_col.key), params=params, caller=caller, bind=bind)
     return rows, next_cursor

@@ -28,9 +28,9 @@ from .engine import (
     transactional,
     use_pool,
 )
-from .types import NAMING, Base, IdColumn, JSONType, UTCDateTime, is_id, new_id, utcnow
+from .types import NAMING, Base, IdColumn, JSONType, NullableJSON, UTCDateTime, is_id, new_id, utcnow
 
 __all__ = [
     "NAMING", "Base", "Database", "IdColumn", "JSONType", "UTCDateTime", "adopt", "column_attrs", "get_db",
-    "init_app", "is_id", "make_engine", "new_id", "session", "set_write_intent", "transactional", "use_pool", "utcnow",
+    "init_app", "is_id", "make_engine", "new_id", "NullableJSON", "session", "set_write_intent", "transactional", "use_pool", "utcnow",
 ]

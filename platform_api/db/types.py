@@ -71,3 +71,5 @@ def IdColumn():  # noqa: N802 - reads like a type in model declarations
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+#: JSON whose Python None is SQL NULL (JSONType stores None as the JSON value null).
+NullableJSON = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")

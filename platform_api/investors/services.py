@@ -6,10 +6,12 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..db import is_id
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from ..members.models import Member
 from ..technologies.models import deal_mask
+from .representations import investor_profile
 from .models import INVESTOR_KINDS, InvestorProfile, InvestorProfileCountry, field_mask
 from .schemas import range_errors
 from .terms import profile_terms
@@ -97,16 +99,38 @@ def create(*, session: Session, owner: Member, data: dict, client_id: str | None
     session.flush()
     _sync_countries(session, profile)
     session.flush()
+    if profile.active:
+        _tell(session, profile, "investor_profile.activated")
     return profile
+
+
+def _tell(session: Session, profile: InvestorProfile, event_type: str) -> None:
+    """A profile's event: to its owner, and to every member while the profile is active (an
+    inactive profile is its owner's alone; others learn only that the one they saw is gone)."""
+    if event_type == "investor_profile.deleted":
+        gone = {"object": {"id": profile.id, "deleted": True}}
+        view, public = gone, gone if profile.active else None
+    else:
+        view = {"object": investor_profile(profile, events.home_country())}
+        public = view if profile.active else None
+        if event_type == "investor_profile.deactivated":
+            public = {"object": {"id": profile.id, "active": False}}
+    events.emit(session, event_type, subject=("investor_profile", profile.id), recipients={profile.owner_id: view},
+                public=public)
 
 
 def update(*, session: Session, profile: InvestorProfile, data: dict) -> InvestorProfile:
     """Apply a validated patch; the ranges are checked on the profile as it will be."""
+    was_active = profile.active
     _apply(profile, data)
     session.flush()
     if "countries" in data:
         _sync_countries(session, profile)
         session.flush()
+    if profile.active != was_active:
+        _tell(session, profile, "investor_profile.activated" if profile.active else "investor_profile.deactivated")
+    else:
+        _tell(session, profile, "investor_profile.updated")
     return profile
 
 
@@ -122,6 +146,7 @@ def remove(*, session: Session, profile: InvestorProfile) -> None:
             "This investor profile is part of introductions or deals, which keep a reference to it; "
             "set active to false instead of deleting it."
         ) from None
+    _tell(session, profile, "investor_profile.deleted")
 
 
 def list_query(*, member_id: str, params: dict):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..db import is_id, utcnow
 from ..exceptions import Conflict, Forbidden, Invalid, InvalidState, NotFound
 from ..investors import services as investors
 from ..members.models import Member
 from ..technologies import services as technologies
+from . import representations
 from .models import OPEN_STATUSES, Match
 from .rules import ACTIONS, allowed_actions, may, role_of
 
@@ -74,7 +76,17 @@ def propose(*, session: Session, member: Member, data: dict, client_id: str | No
                   status="proposed", message=data.get("message"), created_by_client_id=client_id)
     session.add(match)
     session.flush()
+    _tell(session, match, "match.proposed")
     return match
+
+
+def _tell(session: Session, match: Match, event_type: str) -> None:
+    """A match's event, to its two sides only, each with its own view (what it may do next)."""
+    home = events.home_country()
+    sides = (match.technology_owner_id, match.investor_id)
+    events.emit(session, event_type, subject=("match", match.id),
+                recipients={side: {"object": representations.match(match, viewer_id=side, home_country=home)}
+                            for side in sides})
 
 
 def _ensure_open_to_deals(tech, profile) -> None:
@@ -112,6 +124,7 @@ def respond(*, session: Session, match: Match, member_id: str, action: str, data
     match.status = RESULT[action]
     match.responded_at = utcnow()
     session.flush()
+    _tell(session, match, f"match.{RESULT[action]}")
     return match
 
 
@@ -143,4 +156,5 @@ def close(*, session: Session, match: Match, member_id: str, data: dict) -> Matc
     match.status = data["outcome"]
     match.closed_at = utcnow()
     session.flush()
+    _tell(session, match, "match.closed")
     return match

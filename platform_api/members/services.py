@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..db import is_id
 from ..exceptions import Forbidden, InvalidState, NotFound
 from . import signals
 from .models import Member
+from .representations import member_own
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS = {
@@ -17,6 +19,8 @@ TRANSITIONS = {
     "reinstate": (("suspended",), "active"),
     "terminate": (("pending", "active", "suspended"), "terminated"),
 }
+# action -> the event it emits (to the member itself)
+EVENTS = {"suspend": "member.suspended", "reinstate": "member.reinstated"}
 
 
 def get(*, session: Session, member_id: str) -> Member | None:
@@ -81,6 +85,9 @@ def transition(*, session: Session, member: Member, action: str, reason: str | N
     member.status = target
     member.status_reason = reason
     session.flush()
+    if action in EVENTS:  # to the member alone: nobody else is told of its standing
+        events.emit(session, EVENTS[action], subject=("member", member.id),
+                    recipients={member.id: {"object": member_own(member, events.home_country())}})
     return signals.send(signals.member_status_changed, action, session=session, member=member)
 
 

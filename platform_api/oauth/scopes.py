@@ -11,4 +11,7 @@ SCOPE_DESCRIPTIONS = {
     "matches:write": "Ask for, accept, decline and close introductions for your institution",
     "referrals:read": "See dispute referrals your institution is a party to",
     "referrals:write": "Refer disputes to ADR institutions and add events to your referrals",
+    "events:read": "Read the stream of events your institution may see (listings, introductions, referrals)",
+    "webhooks:read": "See your institution's webhook endpoints and their deliveries",
+    "webhooks:write": "Add, change and remove your institution's webhook endpoints",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .. import disclosure
+from .. import disclosure, events
 from ..db import is_id, utcnow
 from ..exceptions import Forbidden, Invalid, InvalidState, NotFound
 from ..matching.models import Match
@@ -160,8 +160,19 @@ def create(*, session: Session, claimant: Member, data: dict, user=None, client_
     # the referral for good.
     session.refresh(referral, ["amount"])
     facts = representations.submitted_content(referral)
-    _append(session, referral, "submitted", facts, actor=claimant, user=user, at=now)
+    event = _append(session, referral, "submitted", facts, actor=claimant, user=user, at=now)
+    _tell(session, referral, "referral.created", event)
     return referral
+
+
+def _tell(session: Session, referral: Referral, event_type: str, event: ReferralEvent) -> None:
+    """A referral's event, to its parties only (claimant, institution, a respondent that is a
+    member), each with its own view; the timeline entry goes with it."""
+    entry = representations.referral_event(event)
+    parties = {referral.claimant_id, referral.institution_id, referral.respondent_member_id} - {None}
+    events.emit(session, event_type, subject=("referral", referral.id),
+                recipients={party: {"object": representations.referral(referral, viewer_id=party), "event": entry}
+                            for party in sorted(parties)})
 
 
 def _now():
@@ -229,6 +240,7 @@ def post_event(*, session: Session, referral: Referral, actor: Member, event_typ
     # Every event changes the referral's ETag, also a note.
     referral.updated_at = now
     session.flush()
+    _tell(session, referral, "referral.event_added", event)
     return event
 
 

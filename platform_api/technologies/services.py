@@ -7,10 +7,12 @@ from decimal import Decimal
 from sqlalchemy import and_, delete, desc, or_, select, text
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..db import is_id, utcnow
 from ..exceptions import Forbidden, InvalidState, NotFound
 from ..members.models import Member
 from . import catalogue_cache, search
+from .representations import technology_own, technology_public
 from .models import ACTIONS_BY_STATUS, Technology, TechnologyOffice, deal_mask
 
 # action -> (states it may start from, state it leads to); review actions are the admins'.
@@ -22,6 +24,9 @@ TRANSITIONS = {
     "transact": (("published",), "transacted"),
 }
 EDITABLE = ("draft", "rejected")
+# action -> the event it emits
+EVENTS = {"submit": "technology.submitted", "withdraw": "technology.withdrawn", "approve": "technology.published",
+          "reject": "technology.rejected", "transact": "technology.transacted"}
 
 
 def get(*, session: Session, technology_id: str) -> Technology | None:
@@ -95,7 +100,21 @@ def create(*, session: Session, owner: Member, data: dict, client_id: str | None
     _sync_offices(session, tech)
     search.index(session, tech)
     session.flush()
+    _tell(session, tech, "technology.created")
     return tech
+
+
+def _tell(session: Session, tech: Technology, event_type: str) -> None:
+    """The event of a listing's change: its owner sees its own view; every member sees a
+    listing that is published, and learns that one it could see is gone (its ID and status)."""
+    home = events.home_country()
+    public = None
+    if event_type == "technology.published":
+        public = {"object": technology_public(tech, home)}
+    elif event_type in ("technology.withdrawn", "technology.transacted"):
+        public = {"object": {"id": tech.id, "status": tech.status}}
+    events.emit(session, event_type, subject=("technology", tech.id),
+                recipients={tech.owner_id: {"object": technology_own(tech, home)}}, public=public)
 
 
 def conflict(tech: Technology, action: str) -> InvalidState:
@@ -119,6 +138,7 @@ def update(*, session: Session, tech: Technology, data: dict) -> Technology:
         _sync_offices(session, tech)
     search.index(session, tech)
     session.flush()
+    _tell(session, tech, "technology.updated")
     return tech
 
 
@@ -129,6 +149,8 @@ def remove(*, session: Session, tech: Technology) -> None:
     search.remove(session, tech.id)
     session.delete(tech)
     session.flush()
+    events.emit(session, "technology.deleted", subject=("technology", tech.id),
+                recipients={tech.owner_id: {"object": {"id": tech.id, "status": "deleted"}}})
 
 
 def transition(*, session: Session, tech: Technology, action: str, note: str | None = None) -> Technology:
@@ -146,6 +168,7 @@ def transition(*, session: Session, tech: Technology, action: str, note: str | N
     elif action == "reject":
         tech.review_note = note
     session.flush()
+    _tell(session, tech, EVENTS[action])
     return tech
 
 

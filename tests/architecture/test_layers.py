@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2] / "platform_api"
 # Bottom: what every feature may use, and which imports no feature.
 PLUMBING = {"db", "errors", "exceptions", "disclosure", "config", "instance", "security", "logs", "metrics", "api", "cli"}
 # Features, in no particular order: which one may use which follows from the no-cycle rule.
-FEATURES = {"members", "accounts", "oauth", "audit", "technologies", "investors", "matching", "referrals",
+FEATURES = {"events", "members", "accounts", "oauth", "audit", "technologies", "investors", "matching", "referrals",
             "stats", "site"}
 # Top: they put the house together.
 TOP = {"app", "admin", "models", "migrate", "migrations", "__init__"}
