@@ -80,6 +80,9 @@ def _write(session: Session) -> None:
     events = session.info.pop(_KEY, None)
     if not events:
         return
+    # Whatever is left to flush goes first: once the transaction holds the log's row lock, it
+    # takes no other lock (a lock taken after it, another writer could hold while waiting for it).
+    session.flush()
     conn = session.connection()
     last = conn.execute(
         update(EventLogState).where(EventLogState.id == 1)

@@ -21,10 +21,10 @@ bp = Blueprint("events", __name__, url_prefix="/v1")
 def list_events():
     params = query(EventListQuery)
     p = current_principal()
+    if params["after"] is not None and params["cursor"]:
+        raise InvalidParameter("after", "Give either after or cursor, not both.")
     after = pagination.position_after(params=params, caller=p.client.id)
     if params["after"] is not None:
-        if params["cursor"]:
-            raise InvalidParameter("after", "Give either after or cursor, not both.")
         after = services.position_of(session(), event_id=params["after"], member_id=p.member_id)
         if after is None:
             raise InvalidParameter("after", "No event with this ID is in your stream (it may have been purged).")

@@ -251,6 +251,44 @@ def _answers(spec: _Spec, responses: dict) -> list[Answer]:
     return out
 
 
+def _operation(spec: _Spec, path: str, method: str, op: dict, shared: list) -> Operation:
+    params = {}
+    for p in [*shared, *op.get("parameters", [])]:
+        p = spec.resolve(p)
+        params[(p["name"], p["in"])] = Row(
+            name=p["name"],
+            where=p["in"],
+            required=bool(p.get("required")),
+            type=spec.label(p.get("schema", {})),
+            constraints=spec.constraints(p.get("schema", {})),
+            description=p.get("description", ""),
+        )
+    body = spec.resolve(op.get("requestBody", {}))
+    body_type, body_fields = None, []
+    for media_type, media in body.get("content", {}).items():
+        body_type, body_fields = media_type, spec.fields(media.get("schema", {}))
+        break
+    access, scopes = _access(op)
+    return Operation(
+        anchor=op.get("operationId") or slugify(f"{method} {path}"),
+        method=method.upper(),
+        path=path,
+        summary=op.get("summary", ""),
+        description=op.get("description", ""),
+        access=access,
+        scopes=scopes,
+        parameters=list(params.values()),
+        body_type=body_type,
+        body_fields=body_fields,
+        answers=_answers(spec, op.get("responses", {})),
+    )
+
+
+def _add(tags: dict, operation: Operation, op: dict) -> None:
+    for name in op.get("tags", ["other"]):
+        tags.setdefault(name, Tag(name, "tag-" + slugify(name), "")).operations.append(operation)
+
+
 def build(document: dict) -> Docs:
     spec = _Spec(document)
     info = document.get("info", {})
@@ -261,41 +299,15 @@ def build(document: dict) -> Docs:
     for path, item in document.get("paths", {}).items():
         shared = item.get("parameters", [])
         for method in METHODS:
-            op = item.get(method)
-            if op is None:
-                continue
-            params = {}
-            for p in [*shared, *op.get("parameters", [])]:
-                p = spec.resolve(p)
-                params[(p["name"], p["in"])] = Row(
-                    name=p["name"],
-                    where=p["in"],
-                    required=bool(p.get("required")),
-                    type=spec.label(p.get("schema", {})),
-                    constraints=spec.constraints(p.get("schema", {})),
-                    description=p.get("description", ""),
-                )
-            body = spec.resolve(op.get("requestBody", {}))
-            body_type, body_fields = None, []
-            for media_type, media in body.get("content", {}).items():
-                body_type, body_fields = media_type, spec.fields(media.get("schema", {}))
-                break
-            access, scopes = _access(op)
-            operation = Operation(
-                anchor=op.get("operationId") or slugify(f"{method} {path}"),
-                method=method.upper(),
-                path=path,
-                summary=op.get("summary", ""),
-                description=op.get("description", ""),
-                access=access,
-                scopes=scopes,
-                parameters=list(params.values()),
-                body_type=body_type,
-                body_fields=body_fields,
-                answers=_answers(spec, op.get("responses", {})),
-            )
-            for name in op.get("tags", ["other"]):
-                tags.setdefault(name, Tag(name, "tag-" + slugify(name), "")).operations.append(operation)
+            if item.get(method) is not None:
+                _add(tags, _operation(spec, path, method, item[method], shared), item[method])
+    # OpenAPI 3.1 webhooks: what the platform sends to members' endpoints, one per event type.
+    for name, item in document.get("webhooks", {}).items():
+        for method in METHODS:
+            if item.get(method) is not None:
+                operation = _operation(spec, f"webhook {name}", method, item[method], [])
+                operation.access = "Sent by the platform to your webhook endpoint, signed: check webhook-signature."
+                _add(tags, operation, item[method])
     conventions = []
     intro = ""
     for title, body in sections(info.get("description")):

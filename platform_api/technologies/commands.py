@@ -276,7 +276,7 @@ def stored(data: dict, *, owner_id: str, publish: bool, now) -> dict:
 
 def insert_rows(session: Session, rows: list[Row], *, publish: bool) -> list[str]:
     """Insert the listings in batches, with their office rows and search entries; their IDs in order."""
-    now, ids = utcnow(), []
+    now, ids, owners = utcnow(), [], {}
     with click.progressbar(length=len(rows), label="Importing listings", file=sys.stderr) as bar:
         for start in range(0, len(rows), BATCH):
             values = [stored(r.data, owner_id=r.owner_id, publish=publish, now=now) for r in rows[start:start + BATCH]]
@@ -286,6 +286,10 @@ def insert_rows(session: Session, rows: list[Row], *, publish: bool) -> list[str
             if offices:
                 session.execute(insert(TechnologyOffice.__table__), offices)
             search.index_many(session, [SimpleNamespace(**v) for v in values])
+            for v in values:
+                if v["owner_id"] not in owners:
+                    owners[v["owner_id"]] = session.get(Member, v["owner_id"])
+            services.tell_imported(session, [SimpleNamespace(**v, owner=owners[v["owner_id"]]) for v in values])
             ids += [v["id"] for v in values]
             bar.update(len(values))
     return ids

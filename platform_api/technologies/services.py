@@ -117,6 +117,12 @@ def _tell(session: Session, tech: Technology, event_type: str) -> None:
                 recipients={tech.owner_id: {"object": technology_own(tech, home)}}, public=public)
 
 
+def tell_imported(session: Session, techs) -> None:
+    """The events of listings an import wrote directly: created (a draft, to its owner) or published."""
+    for tech in techs:
+        _tell(session, tech, "technology.published" if tech.status == "published" else "technology.created")
+
+
 def conflict(tech: Technology, action: str) -> InvalidState:
     allowed = ACTIONS_BY_STATUS[tech.status]
     return InvalidState(

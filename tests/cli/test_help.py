@@ -17,7 +17,7 @@ COMMANDS = [
     ("tokens", "purge"),
     ("audit", "list"),
     ("fx", "load"), ("fx", "list"),
-    ("referrals", "list"), ("referrals", "verify"),
+    ("referrals", "list"), ("referrals", "verify"), ("events", "purge"),
     ("technologies", "review-queue"), ("technologies", "approve"), ("technologies", "reject"),
     ("technologies", "show"), ("technologies", "list"), ("technologies", "import"),
 ]

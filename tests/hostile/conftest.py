@@ -324,6 +324,13 @@ def resolve_id(client, world: World, path: str, name: str, *, fresh: bool = Fals
         world.owners[collection] = made.actor
         world.kinds[ident] = name
         return ident
+    if name == "event_id":  # events are made by other operations: A's new listing tells A of itself
+        made = valid_request(client, world, spec.find("post", "/v1/technologies"), actors=[world.a])
+        stream = send(client, "get", "/v1/events", actor=world.a, query={"type": "technology.created", "limit": 100})
+        [ident] = [e["id"] for e in stream.get_json()["data"]
+                   if e["data"]["object"]["id"] == made.response.get_json()["id"]]
+        world.created[collection], world.owners[collection], world.kinds[ident] = ident, world.a, name
+        return ident
     if name == "member_id":
         return None
     raise Unresolvable(f"no way to make an object for {{{name}}} in {path}")
