@@ -11,6 +11,10 @@ from ..db import JSONType, is_id
 from ..exceptions import NotFound
 from .models import Event, EventRecipient
 
+#: The objects whose events may be public (every member may see published listings and active
+#: profiles); the others' events only ever reach their recipients.
+PUBLIC_OBJECTS = ("technology", "investor_profile")
+
 #: Events are kept at least this long; `platform-admin events purge` removes older ones.
 MIN_RETENTION_DAYS = 30
 
@@ -41,8 +45,18 @@ def stream(session: Session, *, member_id: str, after: int, limit: int, type_pat
         select(Event.position, Event.id, Event.type, Event.created_at, Event.public_data.label("data"))
         .where(Event.public.is_(True), Event.position > after, ~mine)
     )
+    if created_after is not None:
+        # The first position created after that instant (along the created_at index): nothing
+        # before it can match, so neither read walks the log from its start.
+        first = session.scalar(select(func.min(Event.position)).where(Event.created_at > created_after))
+        if first is None:
+            return []
+        after = max(after, first - 1)
+    branches = [(own, EventRecipient.type)]
+    if type_pattern is None or type_pattern == "*" or type_pattern.split(".")[0] in PUBLIC_OBJECTS:
+        branches.append((public, Event.type))  # other types are never public: no need to read those
     out = []
-    for stmt, type_col in ((own, EventRecipient.type), (public, Event.type)):
+    for stmt, type_col in branches:
         cond = _type_condition(type_col, type_pattern)
         if cond is not None:
             stmt = stmt.where(cond)

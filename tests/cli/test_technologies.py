@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from platform_api.audit.models import AuditEvent
+from platform_api.events.models import Event
 from platform_api.admin import main
 from platform_api.cli import AdminContext
 from platform_api.db import get_db, new_id, utcnow
@@ -300,6 +301,8 @@ def test_two_reviewers_really_at_once_on_postgresql(settings_overrides, is_postg
         with maker() as s:
             s.execute(delete(AuditEvent).where(AuditEvent.target_id == tech.id))
             services.remove(session=s, tech=_as_draft(s, tech.id))
+            s.commit()  # writes its events: they go next, with the member they were for
+            s.execute(delete(Event).where(Event.object_id == tech.id))
             s.execute(delete(Member).where(Member.id == owner.id))
             s.commit()
         get_db(real_app).dispose()

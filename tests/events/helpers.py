@@ -14,7 +14,9 @@ def headers_for(member, scopes=EVERY_SCOPE) -> dict:
 
 
 def stream(client, headers: dict, query: str = "", limit: int = 100) -> list[dict]:
-    """Every event of the caller's stream (with `query`), following next_cursor to the end."""
+    """Every event of the caller's stream (with `query`) since the test began, following
+    next_cursor to the end. (Tests that commit for real may leave public events behind.)"""
+    query = "&".join(q for q in (query, f"created_after={SINCE[0]}" if SINCE else "") if q)
     out, url = [], f"/v1/events?limit={limit}" + (f"&{query}" if query else "")
     while url:
         resp = client.get(url, headers=headers)
@@ -23,6 +25,10 @@ def stream(client, headers: dict, query: str = "", limit: int = 100) -> list[dic
         cursor = resp.json["next_cursor"]
         url = f"/v1/events?limit={limit}&cursor={cursor}" + (f"&{query}" if query else "") if cursor else None
     return out
+
+
+#: When the running test began (set by tests/events/conftest.py), or empty.
+SINCE: list[str] = []
 
 
 def types(events: list[dict]) -> list[str]:

@@ -17,7 +17,7 @@ from tests.cli.helpers import Cli
 from tests.factories.members import MemberFactory
 from tests.factories.technologies import make_technology, technology_body
 
-from .helpers import headers_for, stream, types
+from .helpers import SINCE, headers_for, stream, types
 
 
 @pytest.fixture
@@ -67,8 +67,7 @@ def test_filters_by_type_prefix_and_time(client, h):
     assert stream(client, h, "type=match.*") == []
     future = (utcnow() + timedelta(hours=1)).isoformat()
     assert client.get("/v1/events", headers=h, query_string={"created_after": future}).json["data"] == []
-    past = (utcnow() - timedelta(hours=1)).isoformat()
-    assert len(client.get("/v1/events", headers=h, query_string={"created_after": past}).json["data"]) == 2
+    assert len(client.get("/v1/events", headers=h, query_string={"created_after": SINCE[0]}).json["data"]) == 2
 
 
 @pytest.mark.parametrize("query, parameter", [

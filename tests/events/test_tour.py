@@ -183,3 +183,30 @@ def test_nobody_receives_a_draft_match_or_referral_of_others(client, tour):
             assert client.get(f"/v1/events/{event['id']}", headers=tour["h"]["bystander"]).status_code == 404
     centre = stream(client, tour["h"]["centre"])
     assert not {"match.proposed", "technology.created", "member.suspended"} & set(types(centre))
+
+
+def test_an_import_tells_owners_of_their_drafts_and_everyone_of_what_it_publishes(app, client, tmp_path):
+    from pathlib import Path
+
+    csv = Path(__file__).resolve().parent.parent / "data" / "technologies.csv"
+    owner, reader = MemberFactory(), MemberFactory()
+    cli = Cli(app)
+    published = cli.json("technologies", "import", str(csv), "--owner", owner.id, "--publish")["ids"]
+    drafts = cli.json("technologies", "import", str(csv), "--owner", owner.id)["ids"]
+    seen = stream(client, headers_for(reader))
+    assert [e["data"]["object"]["id"] for e in seen] == published
+    assert set(types(seen)) == {"technology.published"}
+    own = stream(client, headers_for(owner))
+    assert [(e["type"], e["data"]["object"]["id"]) for e in own] == (
+        [("technology.published", i) for i in published] + [("technology.created", i) for i in drafts])
+    assert all(e["data"]["object"]["allowed_actions"] for e in own)
+
+
+def test_filtering_by_type_gives_exactly_that_part_of_the_stream(client, tour):
+    for who in ("uni", "fund", "bystander"):
+        every = stream(client, tour["h"][who])
+        for prefix in sorted({t.split(".")[0] for t in TYPES}):
+            assert stream(client, tour["h"][who], f"type={prefix}.*") == [
+                e for e in every if e["type"].startswith(prefix + ".")], (who, prefix)
+        for kind in sorted(set(types(every))):
+            assert stream(client, tour["h"][who], f"type={kind}") == [e for e in every if e["type"] == kind]
