@@ -35,6 +35,13 @@ def stream(session: Session, *, member_id: str, after: int, limit: int, type_pat
     member's recipient rows, and public events the member is not a recipient of (a listing's
     owner has its own view of its listing's events).
     """
+    if created_after is not None:
+        # The first position created after that instant (along the created_at index): nothing
+        # before it can match, so neither read walks the log from its start.
+        first = session.scalar(select(func.min(Event.position)).where(Event.created_at > created_after))
+        if first is None:
+            return []
+        after = max(after, first - 1)
     own = (
         select(Event.position, Event.id, Event.type, Event.created_at, EventRecipient.data)
         .join(Event, Event.position == EventRecipient.position)
@@ -45,13 +52,6 @@ def stream(session: Session, *, member_id: str, after: int, limit: int, type_pat
         select(Event.position, Event.id, Event.type, Event.created_at, Event.public_data.label("data"))
         .where(Event.public.is_(True), Event.position > after, ~mine)
     )
-    if created_after is not None:
-        # The first position created after that instant (along the created_at index): nothing
-        # before it can match, so neither read walks the log from its start.
-        first = session.scalar(select(func.min(Event.position)).where(Event.created_at > created_after))
-        if first is None:
-            return []
-        after = max(after, first - 1)
     branches = [(own, EventRecipient.type)]
     if type_pattern is None or type_pattern == "*" or type_pattern.split(".")[0] in PUBLIC_OBJECTS:
         branches.append((public, Event.type))  # other types are never public: no need to read those
