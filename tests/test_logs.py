@@ -14,7 +14,7 @@ from platform_api.logs import JsonFormatter
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.factories.members import MemberFactory
 from tests.factories.oauth import make_client, make_public_client
-from tests.oauth.helpers import authorize_url, csrf_of, pkce_pair
+from tests.oauth.helpers import authorize_url, csrf_of, decision_form, pkce_pair
 
 ACCESS = "platform_api.access"
 FIELDS = ("request_id", "method", "route", "path", "status", "duration_ms")
@@ -95,7 +95,9 @@ def flow(client, caplog):
     cookie = client.get_cookie("platform_session")
     if cookie is not None:
         f.secret("session cookie", cookie.value)
-    approved = f("POST", url, data={"decision": "approve", "csrf_token": csrf_of(consent.get_data(as_text=True))})
+    form = decision_form(consent.get_data(as_text=True))
+    f.secret("consent token", form["consent_token"])
+    approved = f("POST", url, data=form)
     assert approved.status_code == 302, approved.get_data(as_text=True)
     code = f.secret("authorization code", parse_qs(urlsplit(approved.headers["Location"]).query)["code"][0])
     resp = f("POST", "/oauth/token", data={"grant_type": "authorization_code", "code": code, "code_verifier": verifier,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -167,12 +169,23 @@ def _signed_in_user() -> User | None:
     return user if user is not None and user.active else None
 
 
+def _request_digest() -> str:
+    """What the consent page was shown for: every parameter of this authorize request (client,
+    scopes, redirect URI, state, PKCE challenge...), in one digest."""
+    shown = json.dumps(sorted(request.args.items(multi=True)), ensure_ascii=False)
+    return hashlib.sha256(shown.encode()).hexdigest()
+
+
 def _consent(grant, user: User, status: int = 200):
+    """The consent page, with a token that approves (or denies) this very request, once."""
     client = grant.client
     scopes = (grant.request.scope or "").split()
+    token = secrets.token_urlsafe(32)
+    cookie["consent"] = [token, _request_digest(), user.id]
     body, status = _page(
         "consent.html",
         status,
+        consent_token=token,
         client=client,
         owner=client.member,
         overseas=client.member.is_overseas(_settings().home_country),
@@ -241,6 +254,12 @@ def authorize():
         return _page("signin.html", client=grant.client, error="Please sign in again.")
     if decision not in ("approve", "deny"):
         return _error_page("Choose Approve or Deny.")
+    shown = cookie.pop("consent", None)  # single use, whatever comes of it
+    sent = request.form.get("consent_token", "")
+    if not (isinstance(shown, list) and len(shown) == 3 and sent and hmac.compare_digest(sent, shown[0])
+            and shown[1] == _request_digest() and shown[2] == user.id):
+        return _error_page("This decision was not made on this request's consent page. Go back to the "
+                           "application and start again.")
     return _with_issuer(server.create_authorization_response(grant_user=user if decision == "approve" else None,
                                                             grant=grant))
 

@@ -36,6 +36,13 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+def decision_form(html: str, decision: str = "approve") -> dict:
+    """What the consent page's Approve (or Deny) button sends."""
+    match = re.search(r'name="consent_token" value="([^"]+)"', html)
+    assert match, "page has no consent token"
+    return {"decision": decision, "csrf_token": csrf_of(html), "consent_token": match.group(1)}
+
+
 def sign_in(client, url: str, email: str, password: str):
     page = client.get(url)
     assert page.status_code == 200, page.get_data(as_text=True)
@@ -46,7 +53,7 @@ def approve(client, url: str, email: str, password: str, decision: str = "approv
     consent = sign_in(client, url, email, password)
     html = consent.get_data(as_text=True)
     assert 'value="approve"' in html, html
-    return client.post(url, data={"decision": decision, "csrf_token": csrf_of(html)})
+    return client.post(url, data=decision_form(html, decision))
 
 
 def query_of(location: str) -> dict:

@@ -7,7 +7,8 @@ from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.factories.members import MemberFactory
 from tests.factories.oauth import make_public_client
 
-from .helpers import REDIRECT, approve, authorize_url, bearer, csrf_of, exchange, get_code, pkce_pair, query_of, sign_in
+from .helpers import (REDIRECT, approve, authorize_url, bearer, csrf_of, decision_form, exchange, get_code, pkce_pair,
+                      query_of, sign_in)
 
 
 def _partner_app():
@@ -222,3 +223,50 @@ def test_every_authorization_response_names_the_issuer(client, app):
         assert params["iss"] == issuer and key in params
     metadata = client.get("/.well-known/oauth-authorization-server").json
     assert metadata["authorization_response_iss_parameter_supported"] is True
+
+
+def _consent_page(client, app_client, user, challenge, state="st-123"):
+    url = authorize_url(app_client.client_id, challenge, state=state)
+    page = sign_in(client, url, user.email, DEFAULT_PASSWORD)
+    assert 'value="approve"' in page.get_data(as_text=True)
+    return url, page.get_data(as_text=True)
+
+
+def test_a_consent_approves_only_the_request_it_was_shown_for(client):
+    """Issue 15 finding 8: the token of one consent page does not approve another authorize
+    request (a new state or challenge), posted without its page ever being shown."""
+    app_client, user = _partner_app(), UserFactory()
+    _v, challenge = pkce_pair()
+    _url, html = _consent_page(client, app_client, user, challenge)
+    form = decision_form(html)
+    _v2, other_challenge = pkce_pair()
+    for other in (authorize_url(app_client.client_id, other_challenge),
+                  authorize_url(app_client.client_id, challenge, state="attacker-state"),
+                  authorize_url(app_client.client_id, challenge, scope="members:read")):
+        resp = client.post(other, data=form)
+        assert resp.status_code == 400 and "consent page" in resp.get_data(as_text=True), other
+        assert "Location" not in resp.headers
+
+
+def test_a_consent_is_used_once(client):
+    app_client, user = _partner_app(), UserFactory()
+    _v, challenge = pkce_pair()
+    url, html = _consent_page(client, app_client, user, challenge)
+    form = decision_form(html)
+    first = client.post(url, data=form)
+    assert first.status_code == 302 and "code=" in first.headers["Location"]
+    again = client.post(url, data=form)
+    assert again.status_code == 400 and "Location" not in again.headers
+    # the page shown anew gives a new token, which works
+    page = client.get(url)
+    assert client.post(url, data=decision_form(page.get_data(as_text=True))).status_code == 302
+
+
+def test_a_decision_without_its_consent_token_is_refused(client):
+    app_client, user = _partner_app(), UserFactory()
+    _v, challenge = pkce_pair()
+    url, html = _consent_page(client, app_client, user, challenge)
+    for form in ({**decision_form(html), "consent_token": ""}, {"decision": "approve", "csrf_token": csrf_of(html)},
+                 {**decision_form(html), "consent_token": "x" * 43}):
+        resp = client.post(url, data=form)
+        assert resp.status_code == 400 and "Location" not in resp.headers, form
