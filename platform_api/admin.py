@@ -31,6 +31,7 @@ from .db import set_write_intent
         "fx": "platform_api.matching.commands:fx_group",
         "technologies": "platform_api.technologies.commands:technologies",
         "referrals": "platform_api.referrals.commands:referrals",
+        "webhooks": "platform_api.webhooks.commands:webhooks",
     },
 )
 @click.pass_context

@@ -1,0 +1,28 @@
+"""platform-admin webhooks: run the delivery worker."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import AdminContext, AdminGroup, note, pass_admin
+
+
+@click.group(cls=AdminGroup)
+def webhooks() -> None:
+    """Webhook delivery (endpoints are the members' own: /v1/webhook-endpoints)."""
+
+
+@webhooks.command("worker")
+@click.option("--batch", default=16, show_default=True, type=click.IntRange(1, 500), help="Deliveries claimed at once.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Concurrent sends.")
+@click.option("--poll", default=0.1, show_default=True, type=click.FloatRange(0.01, 60), help="Seconds between polls when idle.")
+@pass_admin
+def worker(admin: AdminContext, batch: int, threads: int, poll: float) -> None:
+    """Deliver webhooks until SIGTERM (then finish the batch in hand). Any number may run on
+    PostgreSQL; run one on SQLite."""
+    from .worker import Worker
+
+    w = Worker(admin.app, batch=batch, threads=threads, poll=poll)
+    note(f"webhooks worker: batch {batch}, {threads} threads, polling every {poll} s")
+    w.run()
+    note("webhooks worker: stopped")
