@@ -216,7 +216,7 @@ class Worker:
             d.status, d.completed_at, d.next_attempt_at = "failed", now, None
         else:
             d.status, d.next_attempt_at = "pending", now + backoff(number)
-        s.execute(update(e).where(e.id == job.endpoint_id, e.failing_since.is_(None)).values(failing_since=out.started_at))
+        s.execute(update(e).where(e.id == job.endpoint_id, e.failing_since.is_(None)).values(failing_since=now))
         self._maybe_disable(s, job.endpoint_id, now)
 
     def _maybe_disable(self, s, endpoint_id: str, now) -> None:

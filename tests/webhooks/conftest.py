@@ -70,16 +70,25 @@ def receiver():
 
 
 class Clock:
-    """The worker's clock, moved by the test (retries and leases are due by it)."""
+    """The worker's clock: real time plus what the test moved it on by (retries and leases are
+    due by it)."""
 
     def __init__(self):
-        self.now = utcnow()
+        self.offset = timedelta(0)
 
     def __call__(self):
-        return self.now
+        return utcnow() + self.offset
+
+    @property
+    def now(self):
+        return self()
+
+    @now.setter
+    def now(self, value):
+        self.offset = value - utcnow()
 
     def advance(self, **kw):
-        self.now += timedelta(**kw)
+        self.offset += timedelta(**kw)
 
 
 @pytest.fixture
