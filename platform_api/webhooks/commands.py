@@ -16,13 +16,17 @@ def webhooks() -> None:
 @click.option("--batch", default=16, show_default=True, type=click.IntRange(1, 500), help="Deliveries claimed at once.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Concurrent sends.")
 @click.option("--poll", default=0.1, show_default=True, type=click.FloatRange(0.01, 60), help="Seconds between polls when idle.")
+@click.option("--lease", default=60, show_default=True, type=click.IntRange(15, 3600),
+              help="Seconds a claimed delivery is this worker's; after a crash it is sent again once they pass.")
 @pass_admin
-def worker(admin: AdminContext, batch: int, threads: int, poll: float) -> None:
+def worker(admin: AdminContext, batch: int, threads: int, poll: float, lease: int) -> None:
     """Deliver webhooks until SIGTERM (then finish the batch in hand). Any number may run on
     PostgreSQL; run one on SQLite."""
+    from datetime import timedelta
+
     from .worker import Worker
 
-    w = Worker(admin.app, batch=batch, threads=threads, poll=poll)
+    w = Worker(admin.app, batch=batch, threads=threads, poll=poll, lease=timedelta(seconds=lease))
     note(f"webhooks worker: batch {batch}, {threads} threads, polling every {poll} s")
     w.run()
     note("webhooks worker: stopped")
