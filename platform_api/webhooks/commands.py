@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import AdminContext, AdminGroup, note, pass_admin
+from ..cli import AdminContext, AdminGroup, emit, json_option, note, pass_admin
 
 
 @click.group(cls=AdminGroup)
@@ -18,10 +18,11 @@ def webhooks() -> None:
 @click.option("--poll", default=0.1, show_default=True, type=click.FloatRange(0.01, 60), help="Seconds between polls when idle.")
 @click.option("--lease", default=60, show_default=True, type=click.IntRange(15, 3600),
               help="Seconds a claimed delivery is this worker's; after a crash it is sent again once they pass.")
+@json_option
 @pass_admin
-def worker(admin: AdminContext, batch: int, threads: int, poll: float, lease: int) -> None:
+def worker(admin: AdminContext, batch: int, threads: int, poll: float, lease: int, as_json: bool) -> None:
     """Deliver webhooks until SIGTERM (then finish the batch in hand). Any number may run on
-    PostgreSQL; run one on SQLite."""
+    PostgreSQL; run one on SQLite. With --json, what it sent is printed as JSON when it stops."""
     from datetime import timedelta
 
     from .worker import Worker
@@ -29,4 +30,4 @@ def worker(admin: AdminContext, batch: int, threads: int, poll: float, lease: in
     w = Worker(admin.app, batch=batch, threads=threads, poll=poll, lease=timedelta(seconds=lease))
     note(f"webhooks worker: batch {batch}, {threads} threads, polling every {poll} s")
     w.run()
-    note("webhooks worker: stopped")
+    emit(as_json, {"stopped": True, "sent": w.sent}, f"webhooks worker: stopped after {w.sent} attempt(s)")

@@ -81,6 +81,8 @@ def parse(url: str, *, allow_loopback: bool) -> tuple[str, str, int, str]:
     """(scheme, host, port, path) of a URL a webhook may name; UnsafeURL otherwise."""
     if len(url) > MAX_URL:
         raise UnsafeURL(f"The URL is longer than {MAX_URL} characters.")
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise UnsafeURL("The URL may not contain spaces or control characters.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -96,8 +98,6 @@ def parse(url: str, *, allow_loopback: bool) -> tuple[str, str, int, str]:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise UnsafeURL("The URL has no host.")
-    if any(c.isspace() for c in url):
-        raise UnsafeURL("The URL may not contain spaces.")
     port = port or (443 if scheme == "https" else 80)
     path = parts.path or "/"
     if parts.query:

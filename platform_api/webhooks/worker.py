@@ -19,6 +19,7 @@ least RETRY_WINDOW (3 days) after the delivery was created (or redelivered): the
 
 from __future__ import annotations
 
+import logging
 import random
 import signal
 import time
@@ -33,6 +34,8 @@ from .. import events
 from ..db import get_db, new_id, utcnow
 from . import delivery, dispatch, representations, secrets, services, urls
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 RETRY_WINDOW = timedelta(days=3)
@@ -70,6 +73,7 @@ class Worker:
         self.client = delivery.make_client()
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook")
         self.stopping = False
+        self.sent = 0  # attempts made, for the operator
         self.in_hand: list[Job] = []
 
     def close(self) -> None:
@@ -91,6 +95,7 @@ class Worker:
             outcomes = list(self.pool.map(self.send, jobs))
             self.record(list(zip(jobs, outcomes)))
             self.in_hand = []
+            self.sent += len(jobs)
             return len(jobs)
 
     def drain(self, *, rounds: int = 1000) -> int:
@@ -112,8 +117,15 @@ class Worker:
         signal.signal(signal.SIGINT, _stop)
         try:
             while not self.stopping:
-                if self.run_once() == 0 and not self.stopping:
-                    time.sleep(self.poll)
+                pause = 0.0
+                try:
+                    if self.run_once() == 0:
+                        pause = self.poll
+                except Exception:  # the database went away, say: log it, wait, go on
+                    log.exception("webhooks worker: round failed; retrying in 1 s")
+                    pause = 1.0
+                if pause and not self.stopping:
+                    time.sleep(pause)
         finally:
             self.close()
 
@@ -166,6 +178,13 @@ class Worker:
 
     def send(self, job: Job) -> delivery.Outcome:
         started = utcnow()
+        try:
+            return self._send(job, started)
+        except Exception as exc:  # never lose a batch to one odd delivery: it is retried
+            log.exception("webhooks worker: sending delivery %s failed", job.delivery_id)
+            return delivery.Outcome(started, 0, error=f"internal error: {type(exc).__name__}")
+
+    def _send(self, job: Job, started) -> delivery.Outcome:
         try:
             target = urls.check(job.url, allow_loopback=self.settings.loopback_webhooks,
                                 allow=self.settings.webhook_allow_networks)

@@ -149,3 +149,27 @@ def test_redeliver_sends_the_same_event_again(client, db_session, receiver, work
     stranger_h = next(iter(other.values()))
     assert client.post(path, headers=stranger_h).status_code == 404
     assert client.post(f"/v1/webhook-endpoints/{ep['id']}/deliveries/{ep['id']}/redeliver", headers=h[uni]).status_code == 404
+
+
+def test_an_answer_later_than_the_timeout_is_a_failure(app, client, db_session, receiver, clock, monkeypatch):
+    from platform_api.webhooks import delivery
+    from platform_api.webhooks.worker import Worker
+    from tests.factories.technologies import technology_body
+
+    monkeypatch.setattr(delivery, "TIMEOUT", 0.3)
+    slow = Worker(app, clock=clock)  # its client takes the (shortened) timeout
+    try:
+        h, uni, _fund, _institution = everyone()
+        ep = create_endpoint(client, h[uni], receiver.url, ["technology.created"])
+        receiver.delay = 1.0
+        client.post("/v1/technologies", json=technology_body(), headers=h[uni])
+        slow.drain()
+        d = db_session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == ep["id"])).one()
+        assert d.status == "pending" and d.last_response_status is None and "no answer within" in d.last_error
+        receiver.delay = 0.0
+        clock.advance(seconds=10)
+        slow.drain()
+        d = db_session.get(WebhookDelivery, d.id, populate_existing=True)
+        assert d.status == "succeeded" and d.attempt_count == 2
+    finally:
+        slow.close()

@@ -151,3 +151,20 @@ def test_two_workers_never_send_the_same_delivery_twice(live, tmp_path):
             s.close()
     finally:
         receiver.close()
+
+
+def test_sigterm_lets_the_worker_finish_the_delivery_in_hand(live, tmp_path):
+    app, h, url = live
+    client = app.test_client()
+    receiver = Receiver()
+    try:
+        _endpoint(client, h, receiver.url)
+        receiver.delay = 2.0
+        assert client.post("/v1/technologies", json=technology_body(), headers=h).status_code == 201
+        proc, log = _worker(url, tmp_path, "graceful")
+        assert receiver.started.wait(30), log.read_text()
+        proc.send_signal(signal.SIGTERM)  # while the receiver holds the request
+        assert proc.wait(timeout=30) == 0, log.read_text()
+        assert _count(app, WebhookDelivery.status == "succeeded") == 1 and _count(app) == 1
+    finally:
+        receiver.close()
