@@ -31,3 +31,20 @@ def worker(admin: AdminContext, batch: int, threads: int, poll: float, lease: in
     note(f"webhooks worker: batch {batch}, {threads} threads, polling every {poll} s")
     w.run()
     emit(as_json, {"stopped": True, "sent": w.sent}, f"webhooks worker: stopped after {w.sent} attempt(s)")
+
+
+@webhooks.command("purge")
+@click.option("--older-than", "days", default=30, show_default=True, type=click.IntRange(7, 3650),
+              help="Days since a delivery ended (succeeded or failed).")
+@json_option
+@pass_admin
+def purge(admin: AdminContext, days: int, as_json: bool) -> None:
+    """Delete ended deliveries and their attempts older than --older-than days (pending ones stay)."""
+    from datetime import timedelta
+
+    from ..db import utcnow
+    from . import services
+
+    with admin.transaction() as session:
+        removed = services.purge(session=session, before=utcnow() - timedelta(days=days))
+    emit(as_json, {"deleted": removed}, f"Deleted {removed} delivery(ies) that ended over {days} days ago.")

@@ -121,6 +121,17 @@ def get_delivery(*, session: Session, endpoint: WebhookEndpoint, delivery_id: st
     return delivery
 
 
+def purge(*, session: Session, before) -> int:
+    """Delete final deliveries (and their attempts) completed before `before`; how many."""
+    from sqlalchemy import delete
+
+    from .models import FINAL, WebhookAttempt
+
+    old = select(WebhookDelivery.id).where(WebhookDelivery.status.in_(FINAL), WebhookDelivery.completed_at < before)
+    session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old)))
+    return session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old))).rowcount
+
+
 def redeliver(*, session: Session, endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDelivery:
     """Send a delivery again as soon as a worker can, with a fresh retry window."""
     delivery = get_delivery(session=session, endpoint=endpoint, delivery_id=delivery_id)

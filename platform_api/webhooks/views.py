@@ -57,8 +57,7 @@ def create_endpoint():
     if resp.status_code == 201:
         body = json.loads(resp.get_data(as_text=True))
         e = _own(body["id"])
-        body["secret"] = services.current_secret(e, settings=_settings())
-        body["previous_secret_expires_at"] = representations.endpoint_secret(e, "")["previous_secret_expires_at"]
+        body.update(representations.endpoint_secret(e, services.current_secret(e, settings=_settings())))
         resp.set_data(json.dumps(body, ensure_ascii=False))
     return resp
 

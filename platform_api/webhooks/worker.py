@@ -15,6 +15,7 @@ about 5 s, 20 s, 80 s, 5 min, 21 min, 85 min, 5.7 h, then every 6 h, until the f
 least RETRY_WINDOW (3 days) after the delivery was created (or redelivered): then it is
 `failed`. An endpoint whose attempts have all failed for DISABLE_AFTER (5 days) is disabled
 (`disabled_reason: failing`) and its member gets a `webhook_endpoint.disabled` event.
+Ended deliveries stay until `platform-admin webhooks purge` (30 days by default).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ COMMANDS = [
     ("audit", "list"),
     ("fx", "load"), ("fx", "list"),
     ("referrals", "list"), ("referrals", "verify"),
-    ("webhooks", "worker"),
+    ("webhooks", "purge"), ("webhooks", "worker"),
     ("technologies", "review-queue"), ("technologies", "approve"), ("technologies", "reject"),
     ("technologies", "show"), ("technologies", "list"), ("technologies", "import"),
 ]
