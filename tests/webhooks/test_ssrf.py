@@ -141,3 +141,14 @@ def test_address_rules():
         assert refuse(address) is not None, address
     assert urls.address_refusal(ipaddress.ip_address("::1"), allow_loopback=True) is None
     assert refuse("10.1.2.3", allow=(ipaddress.ip_network("10.0.0.0/8"),)) is None
+
+
+def test_the_allow_list_setting_is_checked():
+    from platform_api.config import ConfigError, load_settings
+
+    base = {"secret_key": "k" * 40, "env": "test"}
+    got = load_settings(base, environ={"PLATFORM_WEBHOOK_ALLOW_NETWORKS": "10.1.0.0/16,  192.168.7.0/24 "})
+    assert [str(n) for n in got.webhook_allow_networks] == ["10.1.0.0/16", "192.168.7.0/24"]
+    assert load_settings(base, environ={"PLATFORM_WEBHOOK_ALLOW_NETWORKS": ""}).webhook_allow_networks == ()
+    with pytest.raises(ConfigError, match="PLATFORM_WEBHOOK_ALLOW_NETWORKS"):
+        load_settings(base, environ={"PLATFORM_WEBHOOK_ALLOW_NETWORKS": "10.1.0.0/16,intranet"})
