@@ -27,4 +27,8 @@ USER platform
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
 # Migrate, then serve. SECRET_KEY, DATABASE_URL and PLATFORM_ISSUER (https) must be provided.
+# Webhooks are sent by a worker: run the same image once more (or more often, on PostgreSQL)
+# with the same environment and this command instead:
+#   CMD ["platform-admin", "webhooks", "worker"]
+# It stops on SIGTERM after the deliveries in hand; run one only on SQLite.
 CMD ["sh", "-c", "platform-admin db upgrade && exec gunicorn -c /app/gunicorn.conf.py"]

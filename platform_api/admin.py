@@ -32,6 +32,7 @@ from .db import set_write_intent
         "technologies": "platform_api.technologies.commands:technologies",
         "referrals": "platform_api.referrals.commands:referrals",
         "events": "platform_api.events.commands:events",
+        "webhooks": "platform_api.webhooks.commands:webhooks",
     },
 )
 @click.pass_context

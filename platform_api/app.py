@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .site.views import bp as site_bp
     from .stats.views import bp as stats_bp
     from .technologies.views import bp as technologies_bp
+    from .webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(metrics.bp)
@@ -90,3 +91,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(webhooks_bp)

@@ -60,11 +60,19 @@ class Settings:
     # GET /metrics answers 404 unless this is set; then it wants `Authorization: Bearer <it>`.
     metrics_token: str | None = field(default=None, repr=False)
     match_weights: dict = field(default_factory=lambda: dict(DEFAULT_MATCH_WEIGHTS))
+    # Networks webhook URLs may reach although they are not public (PLATFORM_WEBHOOK_ALLOW_NETWORKS,
+    # comma-separated CIDR ranges): an operator's own receivers on a private network. See webhooks/urls.py.
+    webhook_allow_networks: tuple = ()
     extra: dict = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def loopback_webhooks(self) -> bool:
+        """Whether webhook URLs may name this machine (http://127.0.0.1:...): development and test."""
+        return self.env in ("development", "test")
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,6 +100,7 @@ _ENV = {
     "token_fast_path": "PLATFORM_TOKEN_FAST_PATH",
     "match_weights": "PLATFORM_MATCH_WEIGHTS",
     "metrics_token": "PLATFORM_METRICS_TOKEN",
+    "webhook_allow_networks": "PLATFORM_WEBHOOK_ALLOW_NETWORKS",
 }
 
 
@@ -167,6 +176,8 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         _check_metrics_token(values["metrics_token"])
     if "match_weights" in values:
         values["match_weights"] = parse_match_weights(values["match_weights"])
+    if "webhook_allow_networks" in values:
+        values["webhook_allow_networks"] = parse_networks(values["webhook_allow_networks"])
     # Last, so that a malformed setting is reported before a missing `platform-admin init`.
     if not values["secret_key"]:
         values["secret_key"] = _development_secret(instance)
@@ -305,3 +316,23 @@ def _weight(var: str, name: str, value) -> float:
     if not 0 <= weight <= 1000 or weight != weight:
         raise ConfigError(f"{var}: the weight of {name} must be between 0 and 1000, got {value!r}")
     return weight
+
+
+def parse_networks(raw) -> tuple:
+    """'10.20.0.0/16, fd00:1::/64' (or a list) -> a tuple of ipaddress networks."""
+    import ipaddress
+
+    var = _ENV["webhook_allow_networks"]
+    items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+    networks = []
+    for item in items:
+        if isinstance(item, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+            networks.append(item)
+            continue
+        if not str(item).strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            raise ConfigError(f"{var} must be comma-separated CIDR ranges (10.20.0.0/16), got {str(item).strip()!r}") from None
+    return tuple(networks)

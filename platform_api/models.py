@@ -12,3 +12,4 @@ def import_all() -> None:
     from .oauth import models as _oauth  # noqa: F401
     from .referrals import models as _referrals  # noqa: F401
     from .technologies import models as _technologies  # noqa: F401
+    from .webhooks import models as _webhooks  # noqa: F401

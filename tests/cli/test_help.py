@@ -18,6 +18,7 @@ COMMANDS = [
     ("audit", "list"),
     ("fx", "load"), ("fx", "list"),
     ("referrals", "list"), ("referrals", "verify"), ("events", "purge"),
+    ("webhooks", "purge"), ("webhooks", "worker"),
     ("technologies", "review-queue"), ("technologies", "approve"), ("technologies", "reject"),
     ("technologies", "show"), ("technologies", "list"), ("technologies", "import"),
 ]

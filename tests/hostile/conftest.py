@@ -308,6 +308,52 @@ def _collection(path: str, name: str) -> str:
     return path.split("/{" + name + "}")[0]
 
 
+def _webhook_deliveries(client, world: World, endpoint_id: str) -> None:
+    """Deliveries for a new webhook endpoint: events after it (a listing published by A), fanned
+    out by the dispatcher as the worker would, without sending them."""
+    from platform_api.db import utcnow
+    from platform_api.webhooks.dispatch import dispatch
+    from tests.factories.base import current_session
+
+    _published_technology(client, world, world.a)
+    s = current_session()
+    s.commit()  # the events are written at commit
+    dispatch(s, now=utcnow())
+    s.flush()
+
+
+def _webhook_delivery(client, world: World, path: str) -> str:
+    """A delivery of the webhook endpoint in `path`."""
+    from sqlalchemy import select
+
+    from platform_api.webhooks.models import WebhookDelivery
+    from tests.factories.base import current_session
+
+    endpoint_id = world.created["/v1/webhook-endpoints"]
+    ident = current_session().scalars(
+        select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint_id).order_by(WebhookDelivery.id)
+    ).first()
+    if ident is None:
+        raise Unresolvable(f"the webhook endpoint of {path} has no delivery")
+    world.kinds[ident] = "delivery_id"
+    return ident
+
+
+# Objects made after the creating POST of their collection, and objects no POST makes.
+AFTER_CREATE = {"/v1/webhook-endpoints": _webhook_deliveries}
+def _event(client, world: World, path: str) -> str:
+    """Events are made by other operations: A's new listing tells A of itself."""
+    made = valid_request(client, world, spec.find("post", "/v1/technologies"), actors=[world.a])
+    stream = send(client, "get", "/v1/events", actor=world.a, query={"type": "technology.created", "limit": 100})
+    [ident] = [e["id"] for e in stream.get_json()["data"] if e["data"]["object"]["id"] == made.response.get_json()["id"]]
+    collection = _collection(path, "event_id")
+    world.created[collection], world.owners[collection], world.kinds[ident] = ident, world.a, "event_id"
+    return ident
+
+
+MADE_OTHERWISE = {"delivery_id": _webhook_delivery, "event_id": _event}
+
+
 def resolve_id(client, world: World, path: str, name: str, *, fresh: bool = False) -> str | None:
     """An ID for `{name}` in `path`: an object made through the API's creating POST by the first
     of World.creators allowed to. None for `{member_id}`: the acting member itself."""
@@ -323,14 +369,11 @@ def resolve_id(client, world: World, path: str, name: str, *, fresh: bool = Fals
         world.created[collection] = ident
         world.owners[collection] = made.actor
         world.kinds[ident] = name
+        if collection in AFTER_CREATE:
+            AFTER_CREATE[collection](client, world, ident)
         return ident
-    if name == "event_id":  # events are made by other operations: A's new listing tells A of itself
-        made = valid_request(client, world, spec.find("post", "/v1/technologies"), actors=[world.a])
-        stream = send(client, "get", "/v1/events", actor=world.a, query={"type": "technology.created", "limit": 100})
-        [ident] = [e["id"] for e in stream.get_json()["data"]
-                   if e["data"]["object"]["id"] == made.response.get_json()["id"]]
-        world.created[collection], world.owners[collection], world.kinds[ident] = ident, world.a, name
-        return ident
+    if name in MADE_OTHERWISE:
+        return MADE_OTHERWISE[name](client, world, path)
     if name == "member_id":
         return None
     raise Unresolvable(f"no way to make an object for {{{name}}} in {path}")
