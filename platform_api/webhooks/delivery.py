@@ -9,6 +9,7 @@ read. A 2xx answer within TIMEOUT seconds is a success; anything else is a failu
 from __future__ import annotations
 
 import ipaddress
+import threading
 import time
 from dataclasses import dataclass
 
@@ -41,6 +42,33 @@ def make_client(*, verify=True) -> httpx.Client:
         timeout=httpx.Timeout(TIMEOUT, connect=5.0), follow_redirects=False, trust_env=False, verify=verify,
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
     )
+
+
+class Clients:
+    """Pooled clients, one per TLS host name: requests go to checked addresses, and a pool keyed
+    by address would reuse a connection verified for one name for another name that shares its
+    address. Plain http (this machine, in development) shares one client. Thread-safe; at most
+    `size` names are kept (the least recently used is dropped)."""
+
+    def __init__(self, *, verify=True, size: int = 256):
+        self.verify, self.size = verify, size
+        self._clients: dict[str, httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def get(self, target: urls.Target) -> httpx.Client:
+        key = target.host.lower() if target.scheme == "https" else ""
+        with self._lock:
+            client = self._clients.pop(key, None) or make_client(verify=self.verify)
+            self._clients[key] = client  # now the most recently used
+            if len(self._clients) > self.size:
+                self._clients.pop(next(iter(self._clients)))  # dropped, not closed: a thread may still use it
+            return client
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
 
 
 def _url(target: urls.Target, address: str) -> str:

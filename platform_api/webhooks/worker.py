@@ -64,14 +64,14 @@ class Job:
 
 class Worker:
     def __init__(self, app, *, batch: int = 16, threads: int = 8, poll: float = 0.1, clock=utcnow,
-                 lease: timedelta = LEASE, client=None):
+                 lease: timedelta = LEASE, verify=True):
         self.app = app
         self.settings = app.config["PLATFORM"]
         self.batch = batch
         self.poll = poll
         self.clock = clock
         self.lease = lease
-        self.client = client or delivery.make_client()  # tests give one that trusts their CA
+        self.clients = delivery.Clients(verify=verify)  # `verify`: the CAs trusted (tests give their own)
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook")
         self.stopping = False
         self.sent = 0  # attempts made, for the operator
@@ -79,7 +79,7 @@ class Worker:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-        self.client.close()
+        self.clients.close()
 
     def _session(self):
         return get_db(self.app).sessionmaker()
@@ -197,7 +197,7 @@ class Worker:
             "webhook-timestamp": str(timestamp),
             "webhook-signature": secrets.signature_header(job.keys, job.event_id, timestamp, job.body),
         }
-        return delivery.post(self.client, target, headers, job.body, started_at=started)
+        return delivery.post(self.clients.get(target), target, headers, job.body, started_at=started)
 
     def record(self, results: list[tuple[Job, delivery.Outcome]]) -> None:
         """Every result of a batch, in one transaction."""

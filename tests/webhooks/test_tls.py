@@ -51,10 +51,13 @@ class TLSReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+
             def do_POST(self):  # noqa: N802
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.seen.append(dict(self.headers.items()))
                 self.send_response(204)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *_args):
@@ -79,7 +82,7 @@ def test_tls_is_for_the_name_while_the_connection_goes_to_the_checked_address(
     cert_path, key_path = _certificate(tmp_path, certified)
     receiver = TLSReceiver(cert_path, key_path)
     monkeypatch.setattr(urls, "resolver", lambda host, port: ["127.0.0.1"] if host == "hooks.receiver.test" else [])
-    worker = Worker(app, clock=clock, client=delivery.make_client(verify=ssl.create_default_context(cafile=str(cert_path))))
+    worker = Worker(app, clock=clock, verify=ssl.create_default_context(cafile=str(cert_path)))
     try:
         h = token_for(MemberFactory(), scopes=WEBHOOK_SCOPES + ["technologies:write"])
         ep = create_endpoint(client, h, f"https://hooks.receiver.test:{receiver.port}/in", ["technology.created"])
@@ -93,6 +96,31 @@ def test_tls_is_for_the_name_while_the_connection_goes_to_the_checked_address(
         else:  # the certificate is not for the URL's name: refused, nothing sent
             assert d.status == "pending" and d.last_response_status is None and receiver.seen == []
             assert "certificate" in d.last_error.lower() or "ssl" in d.last_error.lower(), d.last_error
+    finally:
+        worker.close()
+        receiver.close()
+
+
+def test_a_connection_verified_for_one_name_is_not_reused_for_another_at_the_same_address(
+        app, client, db_session, clock, monkeypatch, tmp_path):
+    cert_path, key_path = _certificate(tmp_path, "hooks.receiver.test")
+    receiver = TLSReceiver(cert_path, key_path)
+    names = {"hooks.receiver.test", "other.receiver.test"}
+    monkeypatch.setattr(urls, "resolver", lambda host, port: ["127.0.0.1"] if host in names else [])
+    worker = Worker(app, clock=clock, verify=ssl.create_default_context(cafile=str(cert_path)), threads=1)
+    try:
+        h = token_for(MemberFactory(), scopes=WEBHOOK_SCOPES + ["technologies:write"])
+        good = create_endpoint(client, h, f"https://hooks.receiver.test:{receiver.port}/in", ["technology.created"])
+        assert client.post("/v1/technologies", json=technology_body(), headers=h).status_code == 201
+        worker.drain()  # a kept-alive connection to 127.0.0.1, verified for hooks.receiver.test
+        other = create_endpoint(client, h, f"https://other.receiver.test:{receiver.port}/in", ["technology.created"])
+        assert client.post("/v1/technologies", json=technology_body(), headers=h).status_code == 201
+        worker.drain()
+        state = {ep: [d.status for d in db_session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.endpoint_id == ep).order_by(WebhookDelivery.event_position)
+            .execution_options(populate_existing=True))] for ep in (good["id"], other["id"])}
+        assert state == {good["id"]: ["succeeded", "succeeded"], other["id"]: ["pending"]}
+        assert {r["Host"].split(":")[0] for r in receiver.seen} == {"hooks.receiver.test"}
     finally:
         worker.close()
         receiver.close()
