@@ -13,7 +13,7 @@ def webhooks() -> None:
 
 
 @webhooks.command("worker")
-@click.option("--batch", default=16, show_default=True, type=click.IntRange(1, 500), help="Deliveries claimed at once.")
+@click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 500), help="Deliveries claimed at once.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Concurrent sends.")
 @click.option("--poll", default=0.1, show_default=True, type=click.FloatRange(0.01, 60), help="Seconds between polls when idle.")
 @click.option("--lease", default=60, show_default=True, type=click.IntRange(15, 3600),

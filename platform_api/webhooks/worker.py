@@ -28,8 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import event as sa_event
 
 from .. import events
 from ..db import get_db, new_id, utcnow
@@ -62,6 +62,24 @@ class Job:
     keys: list
 
 
+def _plan_each_time(engine) -> None:
+    """PostgreSQL plans the worker's statements at each execution. A worker polls an empty
+    queue for hours, and a statement prepared then keeps the generic plan of an empty table
+    (a nested loop over every due row for the order check) when a burst of events arrives:
+    measured, 20 s per claim of 100 with 10,000 due, against 40 ms planned afresh."""
+    if engine.dialect.name != "postgresql" or getattr(engine, "_platform_plans_each_time", False):
+        return
+
+    @sa_event.listens_for(engine, "connect")
+    def _custom_plans(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()
+
+    engine._platform_plans_each_time = True
+    engine.dispose()  # connections made before this go: every one from now on plans afresh
+
+
 class Worker:
     def __init__(self, app, *, batch: int = 16, threads: int = 8, poll: float = 0.1, clock=utcnow,
                  lease: timedelta = LEASE, verify=True):
@@ -71,6 +89,7 @@ class Worker:
         self.poll = poll
         self.clock = clock
         self.lease = lease
+        _plan_each_time(get_db(app).engine)
         self.clients = delivery.Clients(verify=verify)  # `verify`: the CAs trusted (tests give their own)
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook")
         self.stopping = False
@@ -145,30 +164,40 @@ class Worker:
             s.close()
 
     def claim(self) -> list[Job]:
+        """Lease up to `batch` due deliveries with one UPDATE (on PostgreSQL over rows locked
+        with SKIP LOCKED, so that workers never claim the same one) and read their endpoints."""
         s = self._session()
         try:
             now = self.clock()
-            d, earlier = WebhookDelivery, aliased(WebhookDelivery)
+            d, earlier = WebhookDelivery.__table__, WebhookDelivery.__table__.alias("earlier")
             blocked = exists().where(
-                earlier.endpoint_id == d.endpoint_id, earlier.object_type == d.object_type,
-                earlier.object_id == d.object_id, earlier.event_position < d.event_position,
-                earlier.status.in_(("pending", "delivering")),
+                earlier.c.endpoint_id == d.c.endpoint_id, earlier.c.object_type == d.c.object_type,
+                earlier.c.object_id == d.c.object_id, earlier.c.event_position < d.c.event_position,
+                earlier.c.status.in_(("pending", "delivering")),
             )
-            due = or_(and_(d.status == "pending", d.next_attempt_at <= now),
-                      and_(d.status == "delivering", d.lease_until < now))
-            stmt = (
-                select(d, WebhookEndpoint).join(WebhookEndpoint, WebhookEndpoint.id == d.endpoint_id)
-                .where(WebhookEndpoint.enabled.is_(True), due, ~blocked)
-                .order_by(d.next_attempt_at, d.event_position).limit(self.batch)
+            due = or_(and_(d.c.status == "pending", d.c.next_attempt_at <= now),
+                      and_(d.c.status == "delivering", d.c.lease_until < now))
+            enabled = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True))
+            chosen = (
+                select(d.c.id).where(d.c.endpoint_id.in_(enabled), due, ~blocked)
+                .order_by(d.c.next_attempt_at, d.c.event_position).limit(self.batch)
             )
             if s.get_bind().dialect.name == "postgresql":
-                stmt = stmt.with_for_update(of=d, skip_locked=True)
-            jobs = []
-            for row, endpoint in s.execute(stmt.execution_options(populate_existing=True)).all():
-                token = new_id()
-                row.status, row.lease_until, row.lease_token = "delivering", now + self.lease, token
-                keys = services.signing_keys(endpoint, secret_key=self.settings.secret_key, now=now)
-                jobs.append(Job(row.id, token, endpoint.id, endpoint.url, row.event_id, row.body, keys))
+                chosen = chosen.with_for_update(of=d, skip_locked=True)
+            # A CTE, run once: as `id IN (subquery)` PostgreSQL may run the LIMIT ... SKIP LOCKED
+            # subquery again for each row it scans (a generic plan did, claiming every due row).
+            chosen = chosen.cte("chosen").prefix_with("MATERIALIZED", dialect="postgresql")
+            token = new_id()
+            rows = s.execute(
+                update(d).where(d.c.id == chosen.c.id)
+                .values(status="delivering", lease_until=now + self.lease, lease_token=token)
+                .returning(d.c.id, d.c.endpoint_id, d.c.event_id, d.c.body)
+            ).all()
+            endpoints = {e.id: e for e in s.scalars(
+                select(WebhookEndpoint).where(WebhookEndpoint.id.in_({r.endpoint_id for r in rows})))} if rows else {}
+            keys = {i: services.signing_keys(e, secret_key=self.settings.secret_key, now=now) for i, e in endpoints.items()}
+            jobs = [Job(r.id, token, r.endpoint_id, endpoints[r.endpoint_id].url, r.event_id, r.body,
+                        keys[r.endpoint_id]) for r in rows]
             s.commit()
             return jobs
         except BaseException:
@@ -200,44 +229,66 @@ class Worker:
         return delivery.post(self.clients.get(target), target, headers, job.body, started_at=started)
 
     def record(self, results: list[tuple[Job, delivery.Outcome]]) -> None:
-        """Every result of a batch, in one transaction."""
+        """Every result of a batch, in one transaction and a handful of statements: the batch's
+        rows read and locked at once, every attempt inserted at once, every delivery updated in
+        one executemany, the endpoints' failing state in one statement each way."""
         s = self._session()
         try:
             now = self.clock()
+            d = WebhookDelivery.__table__
+            rows = {r.id: r for r in s.execute(
+                select(d.c.id, d.c.lease_token, d.c.status, d.c.attempt_count, d.c.window_started_at)
+                .where(d.c.id.in_([job.delivery_id for job, _out in results])).with_for_update()
+            )}
+            attempts, changes, ok_endpoints, failing_endpoints = [], [], set(), set()
             for job, out in results:
-                self._record_one(s, job, out, now)
+                row = rows.get(job.delivery_id)
+                if row is None:
+                    continue  # the endpoint was deleted meanwhile
+                number = row.attempt_count + 1
+                attempts.append({"id": new_id(), "delivery_id": row.id, "number": number, "started_at": out.started_at,
+                                 "duration_ms": out.duration_ms, "response_status": out.status,
+                                 "response_body": out.body, "error": out.error})
+                if row.lease_token != job.lease_token or row.status != "delivering":
+                    continue  # the lease ran out and another worker has it now
+                change = {"b_id": row.id, "attempt_count": number, "last_attempt_at": out.started_at,
+                          "last_response_status": out.status, "last_response_body": out.body,
+                          "last_duration_ms": out.duration_ms, "last_error": out.error}
+                if out.ok:
+                    change.update(status="succeeded", completed_at=now, next_attempt_at=None)
+                    ok_endpoints.add(job.endpoint_id)
+                elif now - row.window_started_at >= RETRY_WINDOW:
+                    change.update(status="failed", completed_at=now, next_attempt_at=None)
+                    failing_endpoints.add(job.endpoint_id)
+                else:
+                    change.update(status="pending", completed_at=None, next_attempt_at=now + backoff(number))
+                    failing_endpoints.add(job.endpoint_id)
+                changes.append(change)
+            if attempts:
+                s.execute(insert(WebhookAttempt), attempts)
+            if changes:
+                s.connection().execute(
+                    update(d).where(d.c.id == bindparam("b_id"))
+                    .values(lease_until=None, lease_token=None,
+                            **{k: bindparam(k) for k in changes[0] if k != "b_id"}),
+                    changes,
+                )
+            e = WebhookEndpoint
+            if ok_endpoints:  # an endpoint that answered is not failing (any more)
+                s.execute(update(e).where(e.id.in_(ok_endpoints), e.failing_since.is_not(None))
+                          .values(failing_since=None).execution_options(synchronize_session=False))
+            failing_endpoints -= ok_endpoints
+            if failing_endpoints:
+                s.execute(update(e).where(e.id.in_(failing_endpoints), e.failing_since.is_(None))
+                          .values(failing_since=now).execution_options(synchronize_session=False))
+                for endpoint_id in sorted(failing_endpoints):
+                    self._maybe_disable(s, endpoint_id, now)
             s.commit()
         except BaseException:
             s.rollback()
             raise
         finally:
             s.close()
-
-    def _record_one(self, s, job: Job, out: delivery.Outcome, now) -> None:
-        d = s.get(WebhookDelivery, job.delivery_id, with_for_update=True, populate_existing=True)
-        if d is None:
-            return  # the endpoint was deleted meanwhile
-        ours = d.lease_token == job.lease_token and d.status == "delivering"
-        number = d.attempt_count + 1
-        s.add(WebhookAttempt(delivery_id=d.id, number=number, started_at=out.started_at, duration_ms=out.duration_ms,
-                             response_status=out.status, response_body=out.body, error=out.error))
-        if not ours:
-            return  # the lease ran out and another worker has it now
-        d.attempt_count = number
-        d.last_attempt_at, d.last_response_status, d.last_response_body = out.started_at, out.status, out.body
-        d.last_duration_ms, d.last_error = out.duration_ms, out.error
-        d.lease_until = d.lease_token = None
-        e = WebhookEndpoint
-        if out.ok:
-            d.status, d.completed_at, d.next_attempt_at = "succeeded", now, None
-            s.execute(update(e).where(e.id == job.endpoint_id, e.failing_since.is_not(None)).values(failing_since=None))
-            return
-        if now - d.window_started_at >= RETRY_WINDOW:
-            d.status, d.completed_at, d.next_attempt_at = "failed", now, None
-        else:
-            d.status, d.next_attempt_at = "pending", now + backoff(number)
-        s.execute(update(e).where(e.id == job.endpoint_id, e.failing_since.is_(None)).values(failing_since=now))
-        self._maybe_disable(s, job.endpoint_id, now)
 
     def _maybe_disable(self, s, endpoint_id: str, now) -> None:
         e = WebhookEndpoint
