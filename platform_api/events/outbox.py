@@ -7,7 +7,9 @@ from `event_log_state` (one row, updated under its row lock until the commit end
 positions follow commit order with no gaps; a reader, or the webhook dispatcher, that has seen
 every position up to N will see nothing new below N later. Most writes that emit already
 serialise on another row at that point (the catalogue version), so this adds a statement, not
-a new bottleneck; `scripts/bench` measures what it costs.
+a new bottleneck: on PostgreSQL one statement writes the positions, the events and their
+recipients together. `scripts/bench run --scenarios create` against the code before measures
+what it costs (README, Benchmarks).
 
 Who receives an event is decided by the caller, by the API's visibility rule for the object:
 `recipients` maps each member who may know of it to what that member may see of it, and
@@ -17,18 +19,19 @@ sees. Nothing else reads the log: a member sees exactly its recipient rows and p
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
 
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from ..config import environment_home_country
 from ..db import utcnow
-from .models import TYPES, Event, EventLogState, EventRecipient
+from .models import TYPES, Event, EventRecipient
 
 _KEY = "platform.outbox"
 
@@ -75,6 +78,35 @@ def pending(session: Session) -> list[dict]:
     return list(session.info.get(_KEY, ()))
 
 
+# The portable way: take the positions, then insert the events and their recipients.
+_TAKE = text("UPDATE event_log_state SET last_position = last_position + :n WHERE id = 1 RETURNING last_position")
+_INSERT_EVENTS = insert(Event)
+_INSERT_RECIPIENTS = insert(EventRecipient)
+
+# PostgreSQL does all three in one statement (one round trip, which the write path feels):
+# the recipients' foreign key is checked at the statement's end, when the events are there.
+_WRITE_PG = text("""
+WITH taken AS (
+  UPDATE event_log_state SET last_position = last_position + :n WHERE id = 1 RETURNING last_position - :n AS base
+), written AS (
+  INSERT INTO events (position, id, type, object_type, object_id, created_at, public, public_data)
+  SELECT taken.base + e.ord, e.id, e.type, e.object_type, e.object_id, e.created_at, e.public, e.public_data::jsonb
+  FROM taken, unnest(CAST(:ids AS text[]), CAST(:types AS text[]), CAST(:object_types AS text[]),
+                     CAST(:object_ids AS text[]), CAST(:created AS timestamptz[]), CAST(:public AS boolean[]),
+                     CAST(:public_data AS text[]))
+       WITH ORDINALITY AS e(id, type, object_type, object_id, created_at, public, public_data, ord)
+)
+INSERT INTO event_recipients (member_id, position, type, data)
+SELECT r.member_id, taken.base + r.ord, r.type, r.data::jsonb
+FROM taken, unnest(CAST(:r_members AS text[]), CAST(:r_ords AS bigint[]), CAST(:r_types AS text[]),
+                   CAST(:r_data AS text[])) AS r(member_id, ord, type, data)
+""")
+
+
+def _json(value) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 @sa_event.listens_for(Session, "before_commit")
 def _write(session: Session) -> None:
     events = session.info.pop(_KEY, None)
@@ -84,23 +116,30 @@ def _write(session: Session) -> None:
     # takes no other lock (a lock taken after it, another writer could hold while waiting for it).
     session.flush()
     conn = session.connection()
-    last = conn.execute(
-        update(EventLogState).where(EventLogState.id == 1)
-        .values(last_position=EventLogState.last_position + len(events))
-        .returning(EventLogState.last_position)
-    ).scalar_one()
+    if conn.dialect.name == "postgresql":
+        recipients = [(ord_, member_id, ev["type"], data) for ord_, ev in enumerate(events, start=1)
+                      for member_id, data in ev["recipients"].items()]
+        conn.execute(_WRITE_PG, {
+            "n": len(events), "ids": [e["id"] for e in events], "types": [e["type"] for e in events],
+            "object_types": [e["object_type"] for e in events], "object_ids": [e["object_id"] for e in events],
+            "created": [e["created_at"] for e in events], "public": [e["public"] for e in events],
+            "public_data": [_json(e["public_data"]) for e in events],
+            "r_members": [r[1] for r in recipients], "r_ords": [r[0] for r in recipients],
+            "r_types": [r[2] for r in recipients], "r_data": [_json(r[3]) for r in recipients],
+        })
+        return
+    last = conn.execute(_TAKE, {"n": len(events)}).scalar_one()
     first = last - len(events) + 1
     rows, recipient_rows = [], []
     for position, ev in enumerate(events, start=first):
-        recipients = ev.pop("recipients")
-        rows.append({**ev, "position": position})
+        rows.append({k: v for k, v in ev.items() if k != "recipients"} | {"position": position})
         recipient_rows.extend(
             {"member_id": member_id, "position": position, "type": ev["type"], "data": data}
-            for member_id, data in recipients.items()
+            for member_id, data in ev["recipients"].items()
         )
-    conn.execute(insert(Event), rows)
+    conn.execute(_INSERT_EVENTS, rows)
     if recipient_rows:
-        conn.execute(insert(EventRecipient), recipient_rows)
+        conn.execute(_INSERT_RECIPIENTS, recipient_rows)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
