@@ -88,18 +88,18 @@ _INSERT_RECIPIENTS = insert(EventRecipient)
 _WRITE_PG = text("""
 WITH taken AS (
   UPDATE event_log_state SET last_position = last_position + :n WHERE id = 1 RETURNING last_position - :n AS base
+), given AS (
+  SELECT CAST(:events AS jsonb) AS doc
 ), written AS (
   INSERT INTO events (position, id, type, object_type, object_id, created_at, public, public_data)
-  SELECT taken.base + e.ord, e.id, e.type, e.object_type, e.object_id, e.created_at, e.public, e.public_data::jsonb
-  FROM taken, unnest(CAST(:ids AS text[]), CAST(:types AS text[]), CAST(:object_types AS text[]),
-                     CAST(:object_ids AS text[]), CAST(:created AS timestamptz[]), CAST(:public AS boolean[]),
-                     CAST(:public_data AS text[]))
-       WITH ORDINALITY AS e(id, type, object_type, object_id, created_at, public, public_data, ord)
+  SELECT taken.base + e.ord, e.id, e.type, e.object_type, e.object_id, e.created_at, e.public_data IS NOT NULL,
+         e.public_data
+  FROM taken, given, jsonb_to_recordset(given.doc -> 'e')
+       AS e(ord bigint, id text, type text, object_type text, object_id text, created_at timestamptz, public_data jsonb)
 )
 INSERT INTO event_recipients (member_id, position, type, data)
-SELECT r.member_id, taken.base + r.ord, r.type, r.data::jsonb
-FROM taken, unnest(CAST(:r_members AS text[]), CAST(:r_ords AS bigint[]), CAST(:r_types AS text[]),
-                   CAST(:r_data AS text[])) AS r(member_id, ord, type, data)
+SELECT r.member_id, taken.base + r.ord, r.type, r.data
+FROM taken, given, jsonb_to_recordset(given.doc -> 'r') AS r(ord bigint, member_id text, type text, data jsonb)
 """)
 
 
@@ -117,16 +117,12 @@ def _write(session: Session) -> None:
     session.flush()
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        recipients = [(ord_, member_id, ev["type"], data) for ord_, ev in enumerate(events, start=1)
-                      for member_id, data in ev["recipients"].items()]
-        conn.execute(_WRITE_PG, {
-            "n": len(events), "ids": [e["id"] for e in events], "types": [e["type"] for e in events],
-            "object_types": [e["object_type"] for e in events], "object_ids": [e["object_id"] for e in events],
-            "created": [e["created_at"] for e in events], "public": [e["public"] for e in events],
-            "public_data": [_json(e["public_data"]) for e in events],
-            "r_members": [r[1] for r in recipients], "r_ords": [r[0] for r in recipients],
-            "r_types": [r[2] for r in recipients], "r_data": [_json(r[3]) for r in recipients],
-        })
+        doc = {"e": [{"ord": i, "id": e["id"], "type": e["type"], "object_type": e["object_type"],
+                      "object_id": e["object_id"], "created_at": e["created_at"].isoformat(),
+                      "public_data": e["public_data"]} for i, e in enumerate(events, start=1)],
+               "r": [{"ord": i, "member_id": member_id, "type": e["type"], "data": data}
+                     for i, e in enumerate(events, start=1) for member_id, data in e["recipients"].items()]}
+        conn.execute(_WRITE_PG, {"n": len(events), "events": _json(doc)})
         return
     last = conn.execute(_TAKE, {"n": len(events)}).scalar_one()
     first = last - len(events) + 1
