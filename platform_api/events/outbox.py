@@ -103,6 +103,9 @@ FROM taken, given, jsonb_to_recordset(given.doc -> 'r') AS r(ord bigint, member_
 """)
 
 
+PG_CHUNK = 2000
+
+
 def _json(value) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -117,12 +120,16 @@ def _write(session: Session) -> None:
     session.flush()
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        doc = {"e": [{"ord": i, "id": e["id"], "type": e["type"], "object_type": e["object_type"],
-                      "object_id": e["object_id"], "created_at": e["created_at"].isoformat(),
-                      "public_data": e["public_data"]} for i, e in enumerate(events, start=1)],
-               "r": [{"ord": i, "member_id": member_id, "type": e["type"], "data": data}
-                     for i, e in enumerate(events, start=1) for member_id, data in e["recipients"].items()]}
-        conn.execute(_WRITE_PG, {"n": len(events), "events": _json(doc)})
+        # In chunks, so that an import's thousands of events never make one huge parameter; the
+        # transaction holds the log's row lock from the first, so the positions stay contiguous.
+        for start in range(0, len(events), PG_CHUNK):
+            chunk = events[start:start + PG_CHUNK]
+            doc = {"e": [{"ord": i, "id": e["id"], "type": e["type"], "object_type": e["object_type"],
+                          "object_id": e["object_id"], "created_at": e["created_at"].isoformat(),
+                          "public_data": e["public_data"]} for i, e in enumerate(chunk, start=1)],
+                   "r": [{"ord": i, "member_id": member_id, "type": e["type"], "data": data}
+                         for i, e in enumerate(chunk, start=1) for member_id, data in e["recipients"].items()]}
+            conn.execute(_WRITE_PG, {"n": len(chunk), "events": _json(doc)})
         return
     last = conn.execute(_TAKE, {"n": len(events)}).scalar_one()
     first = last - len(events) + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,7 @@ from ..db import is_id, utcnow
 from ..events.models import EventLogState
 from ..exceptions import Conflict, Invalid, InvalidState, NotFound
 from . import secrets, urls
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import FINAL, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 #: How many endpoints one member may have.
 MAX_ENDPOINTS = 16
@@ -123,13 +124,9 @@ def get_delivery(*, session: Session, endpoint: WebhookEndpoint, delivery_id: st
 
 def purge(*, session: Session, before) -> int:
     """Delete final deliveries (and their attempts) completed before `before`; how many."""
-    from sqlalchemy import delete
-
-    from .models import FINAL, WebhookAttempt
-
     old = select(WebhookDelivery.id).where(WebhookDelivery.status.in_(FINAL), WebhookDelivery.completed_at < before)
-    session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old)))
-    return session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old))).rowcount
+    session.execute(sql_delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old)))
+    return session.execute(sql_delete(WebhookDelivery).where(WebhookDelivery.id.in_(old))).rowcount
 
 
 def redeliver(*, session: Session, endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDelivery:

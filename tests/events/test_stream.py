@@ -186,3 +186,18 @@ def test_purge_keeps_30_days_at_least_and_removes_older_events_with_their_recipi
     assert db_session.scalar(select(func.count()).select_from(EventRecipient)
                              .where(EventRecipient.position == old_position)) == 0
     assert len(stream(client, h)) == 1
+
+
+def test_many_events_in_one_transaction_are_written_in_chunks_with_contiguous_positions(client, h, owner, db_session,
+                                                                                         monkeypatch):
+    from platform_api.events import outbox
+
+    monkeypatch.setattr(outbox, "PG_CHUNK", 2)  # PostgreSQL writes a big outbox in chunks
+    before = _positions(db_session)
+    for i in range(5):
+        emit(db_session, "technology.deleted", subject=("technology", f"t-{i}"),
+             recipients={owner.id: {"object": {"id": f"t-{i}", "status": "deleted"}}})
+    db_session.commit()
+    new = _positions(db_session)[len(before):]
+    assert len(new) == 5 and new == list(range(new[0], new[0] + 5))
+    assert [e["data"]["object"]["id"] for e in stream(client, h)] == [f"t-{i}" for i in range(5)]
