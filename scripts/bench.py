@@ -4,6 +4,7 @@
     scripts/bench seed-profiles [--profiles 10000]
     scripts/bench run  [--rounds 5] [--duration 5] [--connections 16]
                        [--scenarios me,search,token,create,suggest-investors,suggest-technologies]
+                       # create,create-no-outbox: what the event log costs a create, same code
     scripts/bench faults   [--cuts 3] [--interval 3]   # terminate the database's backends under load
     scripts/bench shutdown                             # SIGTERM the gunicorn master under write load
     scripts/bench soak     [--minutes 10]              # moderate mixed load, worker RSS every minute
@@ -237,6 +238,7 @@ SEARCHES = [
 ]
 
 
+OFF_OUTBOX = "create-no-outbox"  # the create scenario served by the app with the event log taken out
 CREATED_TITLE = "Benchmark listing"  # what the create scenario's listings are called (and found by)
 
 
@@ -264,7 +266,7 @@ def _lua(scenario: str, state: dict) -> str:
                 'wrk.body = "grant_type=client_credentials&scope=technologies%3Aread"\n'
                 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
                 f'wrk.headers["Authorization"] = "Basic {basic}"\n')
-    if scenario == "create":
+    if scenario in ("create", OFF_OUTBOX):
         body = json.dumps({"title": {"en": CREATED_TITLE, "zh": "基准测试"}, "summary": {"en": "Created by the load test."},
                            "field": "new_energy", "trl": 5, "deal_types": ["assignment"], "origin_country": "CN"})
         return (bearer + 'wrk.method = "POST"\nwrk.path = "/v1/technologies"\n'
@@ -361,35 +363,27 @@ def run(args) -> None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     state = json.loads(Path(args.state).read_text())
     _forget_earlier_runs(state)
-    port = _free_port()
-    instance = tempfile.mkdtemp(prefix="bench-instance-")
-    env = {**os.environ, "DATABASE_URL": state["database_url"], "SECRET_KEY": SECRET, "PLATFORM_ENV": "production",
-           "PLATFORM_ISSUER": "https://bench.example", "PLATFORM_RATE_LIMIT": "100000000/minute",
-           "PLATFORM_INSTANCE_PATH": instance, "PLATFORM_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers),
-           "AUTHLIB_INSECURE_TRANSPORT": "1", "FORWARDED_ALLOW_IPS": "127.0.0.1",
-           "GUNICORN_MAX_REQUESTS": "100000000"}
-    log = open(Path(instance) / "server.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py")],
-                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    scenarios = [s for s in args.scenarios.split(",") if s != "ping"]
+    servers: dict[str, SimpleNamespace] = {}
     try:
-        _wait_ready(base)
-        scenarios = [s for s in args.scenarios.split(",") if s != "ping"]
-        results: dict[str, list[dict]] = {s: [] for s in ["ping", *scenarios]}
-        warm = {s: _lua(s, state) for s in results}
-        for s in results:  # warm-up: connection pools, caches, JIT-free but import-heavy first requests
-            _wrk(base, warm[s], 1, args.connections, server.pid)
+        servers["app"] = _start_server(state, args.workers)
+        if OFF_OUTBOX in scenarios:  # the same code with the event log taken out, beside it
+            servers[OFF_OUTBOX] = _start_server(state, args.workers, config=ROOT / "scripts" / "bench_no_outbox.conf.py")
+        served = {s: servers.get(s, servers["app"]) for s in ["ping", *scenarios]}
+        results: dict[str, list[dict]] = {s: [] for s in served}
+        lua = {s: _lua(s, state) for s in served}
+        for s, server in served.items():  # warm-up: connection pools, caches, first requests
+            _wrk(server.base, lua[s], 1, args.connections, server.pid)
         for r in range(args.rounds):
             for s in scenarios:
-                results["ping"].append(_wrk(base, warm["ping"], args.duration, args.connections, server.pid))
-                results[s].append(_wrk(base, warm[s], args.duration, args.connections, server.pid))
+                results["ping"].append(_wrk(served["ping"].base, lua["ping"], args.duration, args.connections,
+                                            served["ping"].pid))
+                results[s].append(_wrk(served[s].base, lua[s], args.duration, args.connections, served[s].pid))
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
         _report(results, scenarios, state, args)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
-        shutil.rmtree(instance, ignore_errors=True)
+        for server in servers.values():
+            _stop_server(server)
 
 
 def _wait_ready(base: str) -> None:
@@ -425,13 +419,20 @@ def _report(results: dict, scenarios: list[str], state: dict, args) -> None:
         print(f"{s:<21} {med(rows, 'rps'):>8.0f} {med(rows, 'p50'):>8.2f} {med(rows, 'p95'):>8.2f} {med(rows, 'p99'):>8.2f} "
               f"{sum(r['errors'] for r in rows):>7} {med(rows, 'cpu_ms_per_req'):>11.2f} {med(rows, 'db_ms_per_req'):>10.2f} "
               f"{ratio:>8.0%}")
+    if "create" in scenarios and OFF_OUTBOX in scenarios:
+        on, off = results["create"], results[OFF_OUTBOX]
+        extra = statistics.median(b["rps"] / a["rps"] - 1 for a, b in zip(on, off))
+        cpu = statistics.median(a["cpu_ms_per_req"] + a["db_ms_per_req"] - b["cpu_ms_per_req"] - b["db_ms_per_req"]
+                                for a, b in zip(on, off))
+        print(f"\nthe outbox on a create: {extra:.1%} more time per request (median of {len(on)} rounds' "
+              f"req/s ratios, off/on - 1); {cpu:+.2f} ms of CPU per request (workers + database)")
 
 
 # --- robustness: database faults, shutdown under load, soak ----------------------------------
 
 
-def _start_server(state: dict, workers: int, **extra_env) -> SimpleNamespace:
-    """gunicorn with config/gunicorn.conf.py on a free port, in its own session."""
+def _start_server(state: dict, workers: int, config: Path | None = None, **extra_env) -> SimpleNamespace:
+    """gunicorn with config/gunicorn.conf.py (or `config`) on a free port, in its own session."""
     port = _free_port()
     instance = tempfile.mkdtemp(prefix="bench-instance-")
     env = {**os.environ, "DATABASE_URL": state["database_url"], "SECRET_KEY": SECRET, "PLATFORM_ENV": "production",
@@ -442,7 +443,7 @@ def _start_server(state: dict, workers: int, **extra_env) -> SimpleNamespace:
     log_path = Path(instance) / "server.log"
     log = open(log_path, "w")
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py")],
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(config or ROOT / "config" / "gunicorn.conf.py")],
                             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     server = SimpleNamespace(proc=proc, pid=proc.pid, base=base, port=port, instance=instance, log=log, log_path=log_path)
