@@ -63,6 +63,10 @@ class Settings:
     # Networks webhook URLs may reach although they are not public (PLATFORM_WEBHOOK_ALLOW_NETWORKS,
     # comma-separated CIDR ranges): an operator's own receivers on a private network. See webhooks/urls.py.
     webhook_allow_networks: tuple = ()
+    # How many proxies in front of the app each add themselves to X-Forwarded-For (and set
+    # X-Forwarded-Proto): the client's address is then the one the outermost of them saw. 0 (the
+    # default): the headers are ignored and the address is the connection's, which a client cannot forge.
+    proxy_hops: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -101,6 +105,7 @@ _ENV = {
     "match_weights": "PLATFORM_MATCH_WEIGHTS",
     "metrics_token": "PLATFORM_METRICS_TOKEN",
     "webhook_allow_networks": "PLATFORM_WEBHOOK_ALLOW_NETWORKS",
+    "proxy_hops": "PLATFORM_PROXY_HOPS",
 }
 
 
@@ -109,6 +114,8 @@ _FALSE = {"0", "false", "no", "off"}
 
 
 def _coerce(name: str, raw, kind):
+    if name == "proxy_hops":
+        return _hop_count(raw)
     if kind is int or kind == "int":
         return _whole_number(_ENV.get(name, name), raw)
     if kind is bool or kind == "bool":
@@ -123,6 +130,17 @@ def _whole_number(var: str, raw) -> int:
         raise ConfigError(f"{var} must be a whole number, got {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{var} must be positive, got {value}")
+    return value
+
+
+def _hop_count(raw) -> int:
+    var = _ENV["proxy_hops"]
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{var} must be a whole number of proxies (0 for none), got {raw!r}") from None
+    if not 0 <= value <= 5:
+        raise ConfigError(f"{var} must be between 0 and 5, got {value}")
     return value
 
 
