@@ -5,6 +5,7 @@
     scripts/bench run  [--rounds 5] [--duration 5] [--connections 16]
                        [--scenarios me,search,token,create,suggest-investors,suggest-technologies]
                        # create,create-no-outbox: what the event log costs a create, same code
+                       # search: 6 queries repeated (warm); search-cold: thousands, never repeated
     scripts/bench faults   [--cuts 3] [--interval 3]   # terminate the database's backends under load
     scripts/bench shutdown                             # SIGTERM the gunicorn master under write load
     scripts/bench soak     [--minutes 10]              # moderate mixed load, worker RSS every minute
@@ -42,6 +43,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_catalogue import Vocabulary  # noqa: E402  (scripts/ is not a package)
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 STATE = ROOT / "instance" / "bench-state.json"
 SECRET = "bench-secret-key-" + "b" * 32
@@ -68,22 +72,24 @@ COUNTRIES = ["CN"] * 6 + ["DE", "FR", "JP", "KR", "US", "GB", "SG", "CH"]
 KINDS = ["university", "research_institute", "enterprise", "tech_transfer_agency", "investor", "financial_institution"]
 
 
+VOCABULARY = Vocabulary()
+COLD_QUERIES = 30_000  # distinct queries of the search-cold scenario: more than a whole run sends
+
+
 def _synthetic_listing(rng: random.Random, owner_id: str, created: datetime) -> dict:
     from platform_api.technologies.models import deal_mask
 
     field = rng.choice(list(TOPICS))
-    en, zh = rng.choice(TOPICS[field])
-    adj = rng.choice(ADJECTIVES)
+    texts = VOCABULARY.texts(rng)
     deals = sorted(rng.sample(DEALS, rng.randint(1, 3)), key=DEALS.index)
     priced = rng.random() < 0.7
     return {
         "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "owner_id": owner_id,
         "status": "published",
-        "title": {"en": f"{adj.capitalize()} {en} {rng.randint(1, 9999)}", "zh": f"{zh}技术{rng.randint(1, 999)}"},
-        "summary": {"en": f"A {adj} {en} technology with pilot-scale validation and granted patents.",
-                    "zh": f"一种{zh}技术，已完成中试验证并获得专利授权。"},
-        "keywords": [en, zh],
+        "title": texts["title"],
+        "summary": texts["summary"],
+        "keywords": texts["keywords"],
         "field": field,
         "ipc": [],
         "trl": rng.randint(1, 9),
@@ -242,8 +248,30 @@ OFF_OUTBOX = "create-no-outbox"  # the create scenario served by the app with th
 CREATED_TITLE = "Benchmark listing"  # what the create scenario's listings are called (and found by)
 
 
-def _lua(scenario: str, state: dict) -> str:
+def _cold_queries_file() -> str:
+    """The search-cold scenario's queries, one per line (written once per run)."""
+    global _COLD_FILE
+    if _COLD_FILE is None:
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="bench-cold-", delete=False) as fh:
+            fh.write("\n".join(VOCABULARY.queries(COLD_QUERIES, fields=list(TOPICS))) + "\n")
+            _COLD_FILE = fh.name
+    return _COLD_FILE
+
+
+_COLD_FILE: str | None = None
+
+
+def _lua(scenario: str, state: dict, offset: int = 0) -> str:
     bearer = f'wrk.headers["Authorization"] = "Bearer {state["access_token"]}"\n'
+    if scenario == "search-cold":
+        # Each wrk thread walks its own stride of the file from `offset` (what earlier rounds sent):
+        # no query is sent twice in a run until all of the file has been (see COLD_QUERIES).
+        return bearer + (
+            f'local paths = {{}}\nfor line in io.lines("{_cold_queries_file()}") do paths[#paths + 1] = line end\n'
+            "local threads = 0\nfunction setup(thread)\n  thread:set(\"tid\", threads)\n  threads = threads + 1\nend\n"
+            f"local i = nil\nrequest = function()\n  if i == nil then i = {offset} + tid end\n"
+            "  local path = paths[(i % #paths) + 1]\n  i = i + 2\n  return wrk.format(nil, path)\nend\n"
+        )
     if scenario == "ping":
         return 'wrk.path = "/healthz"\n'
     if scenario == "me":
@@ -372,18 +400,23 @@ def run(args) -> None:
         served = {s: servers.get(s, servers["app"]) for s in ["ping", *scenarios]}
         results: dict[str, list[dict]] = {s: [] for s in served}
         lua = {s: _lua(s, state) for s in served}
+        sent = {}
         for s, server in served.items():  # warm-up: connection pools, caches, first requests
-            _wrk(server.base, lua[s], 1, args.connections, server.pid)
+            sent[s] = _wrk(server.base, lua[s], 1, args.connections, server.pid)["requests"]
         for r in range(args.rounds):
             for s in scenarios:
                 results["ping"].append(_wrk(served["ping"].base, lua["ping"], args.duration, args.connections,
                                             served["ping"].pid))
-                results[s].append(_wrk(served[s].base, lua[s], args.duration, args.connections, served[s].pid))
+                script = _lua(s, state, sent[s]) if s == "search-cold" else lua[s]
+                results[s].append(_wrk(served[s].base, script, args.duration, args.connections, served[s].pid))
+                sent[s] += results[s][-1]["requests"]
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
         _report(results, scenarios, state, args)
     finally:
         for server in servers.values():
             _stop_server(server)
+        if _COLD_FILE is not None:
+            os.unlink(_COLD_FILE)
 
 
 def _wait_ready(base: str) -> None:
@@ -419,6 +452,9 @@ def _report(results: dict, scenarios: list[str], state: dict, args) -> None:
         print(f"{s:<21} {med(rows, 'rps'):>8.0f} {med(rows, 'p50'):>8.2f} {med(rows, 'p95'):>8.2f} {med(rows, 'p99'):>8.2f} "
               f"{sum(r['errors'] for r in rows):>7} {med(rows, 'cpu_ms_per_req'):>11.2f} {med(rows, 'db_ms_per_req'):>10.2f} "
               f"{ratio:>8.0%}")
+    if "search" in scenarios or "search-cold" in scenarios:
+        print(f"\nsearch: {len(SEARCHES)} queries repeated (warm: each worker's result cache answers); search-cold: "
+              f"{COLD_QUERIES:,} distinct queries from the catalogue's vocabulary, none sent twice in the run")
     if "create" in scenarios and OFF_OUTBOX in scenarios:
         on, off = results["create"], results[OFF_OUTBOX]
         extra = statistics.median(b["rps"] / a["rps"] - 1 for a, b in zip(on, off))
