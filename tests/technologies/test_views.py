@@ -107,6 +107,21 @@ def test_patch_needs_current_etag(client):
     assert client.patch(f"/v1/technologies/{tech.id}", json={"trl": 5}, headers=h).status_code == 428
 
 
+def test_if_match_star_is_an_explicit_last_write_wins(client):
+    """`If-Match: *` (RFC 9110: any current version) is allowed on purpose, as the caller's own
+    choice to overwrite whatever is there (issue 15, finding 9: openapi.yaml's If-Match says so);
+    leaving the header out stays a 428, and a weak or stale tag a 412."""
+    owner, h = member_token()
+    tech = make_technology(owner, status="draft")
+    etag = client.get(f"/v1/technologies/{tech.id}", headers=h).headers["ETag"]
+    assert client.patch(f"/v1/technologies/{tech.id}", json={"trl": 4}, headers={**h, "If-Match": etag}).status_code == 200
+    forced = client.patch(f"/v1/technologies/{tech.id}", json={"trl": 6}, headers={**h, "If-Match": "*"})
+    assert forced.status_code == 200 and forced.get_json()["trl"] == 6 and forced.headers["ETag"] != etag
+    weak = client.patch(f"/v1/technologies/{tech.id}", json={"trl": 7}, headers={**h, "If-Match": f"W/{forced.headers['ETag']}"})
+    assert weak.status_code == 412
+    assert client.patch(f"/v1/technologies/{tech.id}", json={"trl": 7}, headers=h).status_code == 428
+
+
 def test_validation_points_at_each_bad_field(client):
     _owner, h = member_token()
     cases = [
