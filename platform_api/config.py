@@ -50,6 +50,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     idempotency_ttl: int = 24 * 3600
     openapi_path: str = ""
+    # The integrator guides (docs/*.md) that /docs/<name> renders; the Docker image copies them.
+    docs_path: str = ""
     sql_echo: bool = False
     # Per-worker cache of bearer tokens and clients, invalidated by PostgreSQL notifications
     # (oauth/credential_cache.py); PostgreSQL only. Off: every request reads the database.
@@ -95,6 +97,7 @@ _ENV = {
     "max_body_bytes": "PLATFORM_MAX_BODY_BYTES",
     "idempotency_ttl": "PLATFORM_IDEMPOTENCY_TTL",
     "openapi_path": "PLATFORM_OPENAPI_PATH",
+    "docs_path": "PLATFORM_DOCS_PATH",
     "sql_echo": "PLATFORM_SQL_ECHO",
     "credential_cache": "PLATFORM_CREDENTIAL_CACHE",
     "token_fast_path": "PLATFORM_TOKEN_FAST_PATH",
@@ -168,6 +171,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         issuer=_issuer(values.get("issuer", Settings.issuer), env),
         home_country=values.get("home_country", Settings.home_country).upper(),
         openapi_path=values.get("openapi_path") or str(_project_root() / "openapi.yaml"),
+        docs_path=values.get("docs_path") or str(_project_root() / "docs"),
     )
     for rate_name in ("rate_limit", "login_rate_limit"):
         if rate_name in values:
