@@ -65,6 +65,10 @@ class Settings:
     # Networks webhook URLs may reach although they are not public (PLATFORM_WEBHOOK_ALLOW_NETWORKS,
     # comma-separated CIDR ranges): an operator's own receivers on a private network. See webhooks/urls.py.
     webhook_allow_networks: tuple = ()
+    # How many reverse proxies in front of the app append to X-Forwarded-For (PLATFORM_PROXY_HOPS):
+    # the caller's address, which per-address rate limits count, is then taken from that header.
+    # Unset: the connection's address, and X-Forwarded-For is ignored (anyone could send it).
+    proxy_hops: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -104,6 +108,7 @@ _ENV = {
     "match_weights": "PLATFORM_MATCH_WEIGHTS",
     "metrics_token": "PLATFORM_METRICS_TOKEN",
     "webhook_allow_networks": "PLATFORM_WEBHOOK_ALLOW_NETWORKS",
+    "proxy_hops": "PLATFORM_PROXY_HOPS",
 }
 
 

@@ -40,6 +40,7 @@ def test_every_platform_service_gets_the_same_settings_and_secrets_only_from_the
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # required, never a default
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://") and "@postgres:5432/" in env["DATABASE_URL"]
     assert env["PLATFORM_REDIS_URL"] == "redis://redis:6379/0"
+    assert env["PLATFORM_PROXY_HOPS"] == "${PLATFORM_PROXY_HOPS:-1}"  # nginx's X-Forwarded-For names the caller
 
 
 def test_nginx_spreads_requests_over_the_replicas():
@@ -47,4 +48,5 @@ def test_nginx_spreads_requests_over_the_replicas():
     assert "resolver 127.0.0.11" in conf
     assert re.search(r"set \$api http://api:8000;\s+proxy_pass \$api;", conf)
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf  # replaced, never appended to
     assert re.search(r"client_max_body_size 2m;", conf)  # the app's own 413 (1 MiB) is a problem document
