@@ -33,6 +33,7 @@ from .db import set_write_intent
         "referrals": "platform_api.referrals.commands:referrals",
         "events": "platform_api.events.commands:events",
         "webhooks": "platform_api.webhooks.commands:webhooks",
+        "demo": "platform_api.demo.commands:demo",
     },
 )
 @click.pass_context

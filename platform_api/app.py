@@ -34,13 +34,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    if settings.proxy_hops:
-        # Only the client's address and scheme: every absolute URL comes from the issuer, never
-        # from X-Forwarded-Host or Host.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops,
-                                x_host=0, x_port=0, x_prefix=0)
     metrics.init_app(app, settings)  # first after_request hook: runs after every other one
     configure_logging(app, settings)
 

@@ -50,6 +50,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     idempotency_ttl: int = 24 * 3600
     openapi_path: str = ""
+    # The integrator guides (docs/*.md) that /docs/<name> renders; the Docker image copies them.
+    docs_path: str = ""
     sql_echo: bool = False
     # Per-worker cache of bearer tokens and clients, invalidated by PostgreSQL notifications
     # (oauth/credential_cache.py); PostgreSQL only. Off: every request reads the database.
@@ -63,9 +65,9 @@ class Settings:
     # Networks webhook URLs may reach although they are not public (PLATFORM_WEBHOOK_ALLOW_NETWORKS,
     # comma-separated CIDR ranges): an operator's own receivers on a private network. See webhooks/urls.py.
     webhook_allow_networks: tuple = ()
-    # How many proxies in front of the app each add themselves to X-Forwarded-For (and set
-    # X-Forwarded-Proto): the client's address is then the one the outermost of them saw. 0 (the
-    # default): the headers are ignored and the address is the connection's, which a client cannot forge.
+    # How many reverse proxies in front of the app append to X-Forwarded-For (PLATFORM_PROXY_HOPS):
+    # the caller's address, which per-address rate limits count, is then taken from that header.
+    # 0 (the default): the connection's address, and X-Forwarded-For is ignored (anyone could send it).
     proxy_hops: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -99,6 +101,7 @@ _ENV = {
     "max_body_bytes": "PLATFORM_MAX_BODY_BYTES",
     "idempotency_ttl": "PLATFORM_IDEMPOTENCY_TTL",
     "openapi_path": "PLATFORM_OPENAPI_PATH",
+    "docs_path": "PLATFORM_DOCS_PATH",
     "sql_echo": "PLATFORM_SQL_ECHO",
     "credential_cache": "PLATFORM_CREDENTIAL_CACHE",
     "token_fast_path": "PLATFORM_TOKEN_FAST_PATH",
@@ -186,6 +189,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         issuer=_issuer(values.get("issuer", Settings.issuer), env),
         home_country=values.get("home_country", Settings.home_country).upper(),
         openapi_path=values.get("openapi_path") or str(_project_root() / "openapi.yaml"),
+        docs_path=values.get("docs_path") or str(_project_root() / "docs"),
     )
     for rate_name in ("rate_limit", "login_rate_limit"):
         if rate_name in values:

@@ -40,6 +40,12 @@ class CookieSessions(SecureCookieSessionInterface):
 
 def init_app(app, settings) -> None:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    if settings.proxy_hops:
+        # Behind trusted proxies only: the address the last `proxy_hops` of them saw becomes
+        # REMOTE_ADDR, so that per-address limits (sign-in, /oauth) count callers, not the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0, x_host=0, x_port=0, x_prefix=0)
     app.session_interface = CookieSessions()
 
     @app.before_request

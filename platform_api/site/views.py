@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from ..db import session
 from ..errors import ApiError, ServiceUnavailable
-from . import docs
+from . import docs, guides
 from .markdown import render
 from .problems import problem_page, problem_pages
 
 bp = Blueprint("site", __name__)
+log = logging.getLogger("platform_api.site")
 
 
 @bp.get("/healthz")
@@ -48,9 +51,27 @@ def openapi_document():
 def docs_page():
     html = current_app.extensions.get("platform_docs_html")
     if html is None:  # nothing on the page depends on the request: render it once
-        html = render_template("docs.html", docs=_contract()[1], problems=problem_pages(), markdown=render)
+        html = render_template("docs.html", docs=_contract()[1], problems=problem_pages(), markdown=render,
+                               guides=guides.GUIDES)
         current_app.extensions["platform_docs_html"] = html
     return html
+
+
+@bp.get("/docs/<name>")
+def guide_page(name: str):
+    """An integrator guide (docs/<name>.md), rendered once per process."""
+    pages = current_app.extensions.setdefault("platform_guides", {})
+    if name not in pages:
+        folder = current_app.config["PLATFORM"].docs_path
+        try:
+            guide = guides.load(folder, name)
+        except FileNotFoundError:
+            log.error("guide %s is missing from %s (PLATFORM_DOCS_PATH)", name, folder)
+            guide = None
+        if guide is None:
+            raise ApiError("There is no guide with this name.", status=404, slug="not-found")
+        pages[name] = render_template("guide.html", guide=guide, guides=guides.GUIDES)
+    return pages[name]
 
 
 @bp.get("/problems/<slug>")

@@ -8,7 +8,7 @@ import pytest
 from platform_api.admin import main
 
 COMMANDS = [
-    ("init",),
+    ("init",), ("demo",),
     ("db", "upgrade"), ("db", "current"),
     ("members", "add"), ("members", "import"), ("members", "approve"), ("members", "suspend"),
     ("members", "reinstate"), ("members", "terminate"), ("members", "list"), ("members", "show"),

@@ -1,0 +1,1 @@
+"""The demo catalogue that `platform-admin demo` loads: institutions, listings, mandates, a deal, a referral."""
