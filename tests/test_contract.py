@@ -290,3 +290,16 @@ def test_an_error_of_another_status_or_kind_than_its_response_allows_is_reported
     text = "\n".join(f.message for f in failures)
     assert "problem status 404 sent with HTTP status 401" in text
     assert "type '/problems/not-found' is not one of this response's x-problem-types" in text
+
+
+def test_every_request_body_example_is_valid_against_its_schema(document):
+    """Generated clients and docs show these examples; tests/fuzz also sends them to the app."""
+    checked = 0
+    for path, method, op in _operations(document):
+        for media_type in op.get("requestBody", {}).get("content", {}).values():
+            name = media_type["schema"]["$ref"].rsplit("/", 1)[-1]
+            for example_name, example in media_type.get("examples", {}).items():
+                errors = contract().schema_errors(name, example["value"])
+                assert errors == [], f"{method.upper()} {path} example {example_name}: {errors}"
+                checked += 1
+    assert checked >= 15
