@@ -18,8 +18,15 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The front server's limits, as openapi.yaml's info.description states them (tests/api/test_limits.py
+# checks that every request the document calls valid fits): past them gunicorn answers its own
+# plain 400 (431 for headers) before the app runs - no problem document, no X-Request-ID.
+# The request line (method, path, query string, version): 8190 bytes, gunicorn's largest bounded value.
 limit_request_line = 8190
+# At most 100 header fields, each (name, colon, value) at most 8190 bytes (gunicorn's default).
 limit_request_fields = 100
+limit_request_field_size = 8190
+# Bodies are bounded by the app (MAX_CONTENT_LENGTH, 1 MiB: a 413 problem document).
 
 # --- Prometheus metrics (platform_api.metrics) ------------------------------------------------
 # Workers write their counters to files in one folder, and GET /metrics adds up every worker's.

@@ -142,11 +142,43 @@ class Contract:
             return [_describe(e) for e in self.headers_only.iter_errors(_AsGet(req), WerkzeugOpenAPIResponse(resp))]
         received = _Received(req)
         problems = [_describe(e) for e in self.responses.iter_errors(received, WerkzeugOpenAPIResponse(resp))]
+        problems += self._error_kinds(req, resp)
         if 200 <= resp.status_code < 300 and not problems:
             # The app accepted the request: the contract must accept it too.
             for check in self.request_checks:
                 problems += [f"accepted a request the contract refuses: {_describe(e)}" for e in check.iter_errors(received)]
         return problems
+
+    def _error_kinds(self, req: Request, resp: Response) -> list[str]:
+        """An error body names the status it is sent with, and a kind its response allows.
+
+        The schemas are plain `Problem` and `OAuthError` (what client generators read); each
+        documented error response lists the `type`s (`x-problem-types`) or OAuth `error`s
+        (`x-oauth-errors`) it may carry.
+        """
+        if resp.status_code < 400 or resp.mimetype not in ("application/json", "application/problem+json"):
+            return []
+        path = re.sub(r"<(?:[a-z]+:)?(\w+)>", r"{\1}", req.url_rule.rule)
+        operation = self.document["paths"].get(path, {}).get(req.method.lower(), {})
+        documented = operation.get("responses", {}).get(str(resp.status_code))
+        if documented is None:
+            return []  # an undocumented status: the response check reports it
+        while "$ref" in documented:
+            documented = self.document["components"]["responses"][documented["$ref"].rsplit("/", 1)[-1]]
+        try:
+            body = json.loads(resp.get_data())
+        except ValueError:
+            return []  # the response check reports it
+        if not isinstance(body, dict):
+            return []
+        found = []
+        if resp.mimetype == "application/problem+json" and body.get("status") != resp.status_code:
+            found.append(f"problem status {body.get('status')!r} sent with HTTP status {resp.status_code}")
+        for key, field in (("x-problem-types", "type"), ("x-oauth-errors", "error")):
+            allowed = documented.get(key)
+            if allowed is not None and body.get(field) not in allowed:
+                found.append(f"{field} {body.get(field)!r} is not one of this response's {key} {allowed}")
+        return found
 
     def _check_unrouted(self, resp: Response) -> list[str]:
         """No route matched: only the app's generic 404/405 problem may answer."""

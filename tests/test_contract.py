@@ -149,7 +149,7 @@ def test_every_v1_operation_documents_the_shared_errors(app, document):
 def test_collections_take_limit_and_cursor_and_answer_a_page(document):
     for path, method, op in _operations(document):
         schema = op["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
-        is_page = "#/components/schemas/Page" in str(_resolve(document, schema))
+        is_page = "next_cursor" in _resolve(document, schema).get("properties", {})
         refs = {p.get("$ref") for p in op.get("parameters", [])}
         takes_page = {"#/components/parameters/limit", "#/components/parameters/cursor"} <= refs
         assert is_page == takes_page, f"{method} {path}"
@@ -278,3 +278,37 @@ def test_a_request_the_app_accepts_but_the_contract_refuses_is_reported(throwawa
     assert len(failures) == 1
     assert "accepted a request the contract refuses" in failures[0].message
     assert "limit" in failures[0].message
+
+
+def test_an_error_of_another_status_or_kind_than_its_response_allows_is_reported(throwaway):
+    """Error schemas are plain Problem documents; the response's x-problem-types still bite."""
+    bare, failures = throwaway
+
+    @bare.get("/v1/me")
+    def me():
+        body = {"type": "/problems/not-found", "title": "Not found", "status": 404, "detail": "No.", "instance": "/v1/me"}
+        resp = jsonify(body)
+        resp.status_code = 401
+        resp.mimetype = "application/problem+json"
+        resp.headers.update(
+            {"X-Request-ID": "r1", "Cache-Control": "no-store", "WWW-Authenticate": 'Bearer realm="platform"'}
+        )
+        return resp
+
+    bare.test_client().get("/v1/me")
+    text = "\n".join(f.message for f in failures)
+    assert "problem status 404 sent with HTTP status 401" in text
+    assert "type '/problems/not-found' is not one of this response's x-problem-types" in text
+
+
+def test_every_request_body_example_is_valid_against_its_schema(document):
+    """Generated clients and docs show these examples; tests/fuzz also sends them to the app."""
+    checked = 0
+    for path, method, op in _operations(document):
+        for media_type in op.get("requestBody", {}).get("content", {}).values():
+            name = media_type["schema"]["$ref"].rsplit("/", 1)[-1]
+            for example_name, example in media_type.get("examples", {}).items():
+                errors = contract().schema_errors(name, example["value"])
+                assert errors == [], f"{method.upper()} {path} example {example_name}: {errors}"
+                checked += 1
+    assert checked >= 15

@@ -134,11 +134,24 @@ class Email(fields.Email):
         super().__init__(validate=validate.Length(max=254), **kwargs)
 
 
+CURSOR_MAX_LENGTH = 1024
+CURSOR_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
 class ListQuery(BaseSchema):
     """Query parameters every collection takes."""
 
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=2000))
+    # Cursors are what pagination.py makes (itsdangerous, URL-safe base64 and dots), a few hundred
+    # characters: anything else is refused here (400, errors[].parameter "cursor"), and the bound
+    # keeps every documented query string inside the front server's request line (openapi.yaml).
+    cursor = fields.String(
+        load_default=None,
+        validate=[
+            validate.Length(min=1, max=CURSOR_MAX_LENGTH),
+            validate.Regexp(CURSOR_PATTERN, error="This cursor is invalid here."),
+        ],
+    )
 
 
 def rfc3339(value) -> str | None:

@@ -107,7 +107,7 @@ class ReferralAdmin(TypedDict):
 
 
 class ReferralEvent(TypedDict):
-    """openapi.yaml ReferralEventBase; the content fields of the event's type follow `occurred_at`."""
+    """openapi.yaml ReferralEvent (what every variant has); the content fields of the event's type follow `occurred_at`."""
 
     referral_id: str
     sequence: int
