@@ -17,7 +17,7 @@ from platform_api.oauth.server import metadata
 from tests.factories.members import MemberFactory
 from tests.factories.oauth import ClientFactory, make_token
 
-from .contract import PENDING_IN_CONTRACT, contract, install_contract_check
+from .contract import contract, install_contract_check
 
 HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
 
@@ -56,21 +56,12 @@ def test_routes_and_documented_operations_are_the_same(app, document):
     routes = {
         (_openapi_path(rule.rule), method.lower())
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static" and rule.endpoint not in PENDING_IN_CONTRACT
+        if rule.endpoint != "static"
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     documented = {(path, method) for path, method, _op in _operations(document)}
     assert routes - documented == set(), "routes missing from openapi.yaml"
     assert documented - routes == set(), "operations in openapi.yaml the app does not have"
-
-
-def test_routes_pending_in_the_contract_are_still_missing_from_it(app, document):
-    """A route let off the contract check must go from PENDING_IN_CONTRACT once openapi.yaml has it."""
-    documented = {(path, method) for path, method, _op in _operations(document)}
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    for endpoint, operation in PENDING_IN_CONTRACT.items():
-        assert endpoint in endpoints, f"{endpoint} is no route any more: remove it from PENDING_IN_CONTRACT"
-        assert operation not in documented, f"openapi.yaml now has {operation}: remove {endpoint} from PENDING_IN_CONTRACT"
 
 
 def test_every_v1_operation_requires_exactly_the_scope_its_view_declares(app, document):
