@@ -15,7 +15,7 @@ from tests.factories.oauth import ClientFactory, make_client, make_public_client
 
 from .helpers import audit_events, count
 
-JSON_KEYS = {"client_id", "name", "type", "member_id", "grants", "scopes", "redirect_uris"}
+JSON_KEYS = {"client_id", "name", "type", "member_id", "grants", "scopes", "redirect_uris", "dpop"}
 
 
 def add(cli, member_id: str, *args: str):

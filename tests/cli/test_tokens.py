@@ -81,7 +81,8 @@ def test_purge_deletes_what_expired_before_the_cutoff_and_keeps_the_rest(cli, fr
     assert ids(session, AuthorizationCode) == before_codes - set(codes_gone)
     assert set(codes_kept) <= ids(session, AuthorizationCode)
     [event] = audit_events(session, "tokens.purge")
-    assert event.details == {"expired_before": data["expired_before"], "tokens": 3, "authorization_codes": 2}
+    assert event.details == {"expired_before": data["expired_before"], "tokens": 3, "authorization_codes": 2,
+                             "dpop_proofs": 0}
 
     assert cli.json("tokens", "purge")["tokens"] == 0  # nothing left to do
 
