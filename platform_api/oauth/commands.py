@@ -152,11 +152,12 @@ def tokens() -> None:
 @json_option
 @pass_admin
 def purge(admin: AdminContext, keep_days: int, batch_size: int, dry_run: bool, as_json: bool) -> None:
-    """Delete tokens, authorization codes and used DPoP proofs' records that expired more than --keep-days ago.
+    """Delete tokens and authorization codes that expired more than --keep-days ago.
 
     Nothing can use them any more. Run it regularly (from cron, say): every client-credentials
     request stores a token, and without a purge the table only grows. Tokens whose refresh token
-    is still valid stay, so that a replayed refresh token still revokes its family.
+    is still valid stay, so that a replayed refresh token still revokes its family. The records
+    of used DPoP proofs go as soon as the proofs are too old to be accepted (six minutes).
     """
     cutoff = utcnow() - timedelta(days=keep_days)
     if dry_run:

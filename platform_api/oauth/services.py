@@ -303,15 +303,17 @@ def _purgeable(cutoff: datetime) -> dict:
     """Per table, the rows nothing can use any more: every secret they hold expired before `cutoff`.
 
     A token goes once its access token and its refresh token (if any) have both expired; a code
-    once it has expired, used or not; the record of a used DPoP proof once the proof is too old. Until then they stay, so that a replayed code or refresh
+    once it has expired, used or not; the record of a used DPoP proof as soon as the proof is too
+    old to be accepted, whatever `cutoff` says. Until then they stay, so that a replayed code or refresh
     token is still recognised and revokes its family.
     """
     return {
         "tokens": (Token, and_(Token.access_expires_at < cutoff,
                                or_(Token.refresh_expires_at.is_(None), Token.refresh_expires_at < cutoff))),
         "authorization_codes": (AuthorizationCode, AuthorizationCode.expires_at < cutoff),
-        # A used DPoP proof's record matters only while the proof's iat is in the window.
-        "dpop_proofs": (DPoPProof, DPoPProof.expires_at < cutoff),
+        # A used DPoP proof's record matters only while the proof's iat is in the window: it goes
+        # as soon as it expires, whatever the cutoff (one row per DPoP request: they pile up).
+        "dpop_proofs": (DPoPProof, DPoPProof.expires_at < utcnow()),
     }
 
 
