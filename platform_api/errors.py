@@ -108,26 +108,35 @@ class InvalidParameter(ApiError):
 
 
 class Unauthorized(ApiError):
+    """401 with the challenge of the scheme the request used: `Bearer`, or `DPoP` (RFC 9449 7.1,
+    with `algs`, the proof algorithms accepted, when given). Without credentials both are offered
+    when `dpop_algs` is given."""
+
     status, slug = 401, "unauthorized"
 
-    def __init__(self, detail: str, *, error: str | None = "invalid_token"):
-        challenge = 'Bearer realm="platform"'
+    def __init__(self, detail: str, *, error: str | None = "invalid_token", scheme: str = "Bearer",
+                 dpop_algs: list[str] | None = None):
         if error:
-            desc = detail.replace('"', "'")
-            challenge += f', error="{error}", error_description="{desc}"'
+            desc = detail.replace('"', "'").replace("\\", "/")
+            challenge = f'{_challenge(scheme, dpop_algs)}, error="{error}", error_description="{desc}"'
+        else:
+            challenge = _challenge("Bearer") + (f", {_challenge('DPoP', dpop_algs)}" if dpop_algs else "")
         super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+def _challenge(scheme: str, dpop_algs: list[str] | None = None) -> str:
+    if scheme == "DPoP":
+        return 'DPoP realm="platform"' + (f', algs="{" ".join(dpop_algs)}"' if dpop_algs else "")
+    return 'Bearer realm="platform"'
 
 
 class InsufficientScope(ApiError):
     status, slug = 403, "insufficient-scope"
 
-    def __init__(self, scope: str):
+    def __init__(self, scope: str, *, scheme: str = "Bearer"):
         super().__init__(
             f"This operation needs the scope '{scope}', which the token does not carry.",
-            headers={
-                "WWW-Authenticate": f'Bearer realm="platform", error="insufficient_scope", '
-                f'scope="{scope}"'
-            },
+            headers={"WWW-Authenticate": f'{_challenge(scheme)}, error="insufficient_scope", scope="{scope}"'},
         )
 
 

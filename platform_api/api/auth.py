@@ -19,6 +19,7 @@ class Principal(Protocol):
 
     member_id: str
     scopes: frozenset[str]
+    scheme: str  # how the token came: "Bearer", or "DPoP" (a key-bound token with its proof)
 
     @property
     def member(self): ...  # the member as an ORM object of the request's session

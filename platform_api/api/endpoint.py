@@ -33,7 +33,7 @@ def endpoint(scope: str, *, idempotent: bool = False):
                 raise
             limiter().check(settings.rate_limit, "client", principal.client.id)
             if scope != AUTHENTICATED and scope not in principal.scopes:
-                raise InsufficientScope(scope)
+                raise InsufficientScope(scope, scheme=getattr(principal, "scheme", "Bearer"))
             if idempotent:
                 return run_idempotent(session(), principal.client.id, lambda: view(*args, **kwargs))
             return view(*args, **kwargs)

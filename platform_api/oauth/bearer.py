@@ -1,5 +1,11 @@
-"""The bearer check every protected request makes: one indexed lookup by token hash (or none, when
-the worker's credential cache holds it: oauth/credential_cache.py)."""
+"""The token check every protected request makes: one indexed lookup by token hash (or none, when
+the worker's credential cache holds it: oauth/credential_cache.py).
+
+Two schemes: `Authorization: Bearer <token>` for bearer tokens, and `Authorization: DPoP <token>`
+with a `DPoP` proof header for tokens bound to a key (RFC 9449 7; oauth/dpop.py). A bound token
+sent as Bearer is refused, and so is a bearer token sent as DPoP. The proof and the binding are
+checked on every request, outside the cache (which only saves the read of the token's row).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from ..db import adopt, column_attrs, session, utcnow
 from ..errors import BadRequest, Unauthorized
 from ..members.models import Member, MemberRow
 from ..security import secret_hash
+from . import dpop
 from .credential_cache import through_cache
 from .models import OAuthClient, Token
 
@@ -31,6 +38,7 @@ class TokenInfo:
     id: str
     scope: str
     access_expires_at: datetime
+    dpop_jkt: str | None  # the thumbprint of the key the token is bound to; None: a bearer token
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +56,12 @@ class Principal:
     one), put there on first use without another query.
     """
 
-    __slots__ = ("token", "client", "member_id", "member_row", "user", "scopes", "_member_values", "_member")
+    __slots__ = ("token", "client", "member_id", "member_row", "user", "scopes", "_member_values", "_member",
+                 "scheme")
 
     def __init__(self, token: TokenInfo, client: ClientInfo, member_values: dict, user: PersonInfo | None,
-                 scopes: frozenset[str]):
+                 scopes: frozenset[str], scheme: str = "Bearer"):
+        self.scheme = scheme  # how the token was sent: "Bearer" or "DPoP"
         self.token = token
         self.client = client
         self.member_id: str = member_values["id"]
@@ -76,22 +86,30 @@ class Principal:
         return self._member
 
 
-def _bearer_value() -> str:
+def _credentials() -> tuple[str, str]:
+    """The scheme ("Bearer" or "DPoP") and the access token of the Authorization header."""
     if "access_token" in request.args:
         raise BadRequest("Access tokens in the query string are refused; send them in the Authorization header.")
     header = request.headers.get("Authorization")
     if not header:
-        raise Unauthorized("This endpoint needs a bearer token in the Authorization header.", error=None)
+        raise Unauthorized("This endpoint needs an access token in the Authorization header.", error=None,
+                           dpop_algs=dpop.ALGORITHMS)
     scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        raise Unauthorized("The Authorization header must be 'Bearer <access token>'.", error="invalid_request")
-    return value.strip()
+    scheme = {"bearer": "Bearer", "dpop": "DPoP"}.get(scheme.lower())
+    if scheme is None or not value.strip():
+        raise Unauthorized("The Authorization header must be 'Bearer <access token>' or, for a DPoP-bound "
+                           "token, 'DPoP <access token>'.", error="invalid_request")
+    return scheme, value.strip()
+
+
+def _refused(detail: str, scheme: str, error: str = "invalid_token") -> Unauthorized:
+    return Unauthorized(detail, error=error, scheme=scheme, dpop_algs=dpop.ALGORITHMS)
 
 
 # One round trip: the token by its hash, with everything that decides whether it may act.
 _MEMBER_ATTRS = column_attrs(Member)
 _REST = [
-    Token.id, Token.scope, Token.revoked_at, Token.access_expires_at,
+    Token.id, Token.scope, Token.revoked_at, Token.access_expires_at, Token.dpop_jkt,
     OAuthClient.id, OAuthClient.client_id, OAuthClient.name, OAuthClient.client_type, OAuthClient.revoked_at,
     User.id, User.email, User.role, User.disabled_at, User.member_id,
 ]
@@ -112,42 +130,66 @@ def _read_bearer(token_hash: str) -> tuple | None:
 
 
 def authenticate() -> Principal:
-    """The principal behind the request's bearer token, or 401."""
+    """The principal behind the request's access token (and DPoP proof), or 401."""
     if "principal" in g:
         return g.principal
-    token_hash = secret_hash(_bearer_value())
+    scheme, value = _credentials()
+    proof = None
+    if scheme == "DPoP":
+        # RFC 9449 7.1: a proof of this very request (htm, htu, iat, a new jti) for this token (ath).
+        try:
+            proof = dpop.check_request(access_token=value)
+        except dpop.DPoPError as exc:
+            raise _refused(exc.description, scheme, "invalid_dpop_proof") from None
+        if proof is None:
+            raise _refused("A DPoP access token needs a DPoP proof of this request in the DPoP header.", scheme,
+                           "invalid_dpop_proof")
+    token_hash = secret_hash(value)
     # Only a row that passes the rules is kept (refs() applies them); they run again on every
     # request, cached or not.
     row = through_cache(("bearer", token_hash), lambda: _read_bearer(token_hash),
-                        lambda row: _principal(row).refs)
+                        lambda row: _principal(row, scheme).refs)
     if row is None:
-        raise Unauthorized("The access token is invalid, expired or revoked.")
-    principal = _principal(row)
+        raise _refused("The access token is invalid, expired or revoked.", scheme)
+    principal = _principal(row, scheme)
+    bound = principal.token.dpop_jkt
+    if scheme == "Bearer" and bound is not None:
+        # RFC 9449 7.1: the DPoP scheme's challenge, since that is how this token must come.
+        raise _refused("This access token is bound to a DPoP key: send it as 'Authorization: DPoP <token>' "
+                       "with a DPoP proof.", "DPoP")
+    if scheme == "DPoP":
+        if bound is None:
+            raise _refused("This access token is not DPoP-bound: send it as 'Authorization: Bearer <token>'.",
+                           scheme)
+        if bound != proof.jkt:
+            raise _refused("Invalid DPoP key binding: the proof is signed by another key than the one this "
+                           "access token is bound to.", scheme)
     g.principal = principal
     return principal
 
 
-def _principal(row: tuple) -> Principal:
+def _principal(row: tuple, scheme: str = "Bearer") -> Principal:
     """The rules every request's token must pass, on the row as read (or as the cache kept it)."""
     n = len(_MEMBER_ATTRS)
     member = {key: row[i] for i, (key, _) in enumerate(_MEMBER_ATTRS)}
-    (token_id, scope, token_revoked, expires, client_pk, client_id, client_name, client_type, client_revoked,
-     user_id, user_email, user_role, user_disabled, user_member) = row[n:]
+    (token_id, scope, token_revoked, expires, dpop_jkt, client_pk, client_id, client_name, client_type,
+     client_revoked, user_id, user_email, user_role, user_disabled, user_member) = row[n:]
     if token_revoked is not None or expires <= utcnow() or client_revoked is not None:
-        raise Unauthorized("The access token is invalid, expired or revoked.")
+        raise _refused("The access token is invalid, expired or revoked.", scheme)
     if member["status"] != "active":
-        raise Unauthorized("The member behind this token is not active.")
+        raise _refused("The member behind this token is not active.", scheme)
     person = None
     if user_id is not None:
         if user_disabled is not None or user_member != member["id"]:
-            raise Unauthorized("The person behind this token can no longer sign in.")
+            raise _refused("The person behind this token can no longer sign in.", scheme)
         person = PersonInfo(user_id, user_email, user_role)
     return Principal(
-        TokenInfo(token_id, scope, expires),
+        TokenInfo(token_id, scope, expires, dpop_jkt),
         ClientInfo(client_pk, client_id, client_name, client_type),
         member,
         person,
         frozenset(scope.split()),
+        scheme,
     )
 
 

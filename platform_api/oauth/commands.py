@@ -44,25 +44,30 @@ def get_client(session, client_id: str) -> OAuthClient:
 @click.option("--redirect-uri", "redirect_uris", multiple=True, metavar="URI",
               help="Repeatable; needed by authorization_code. https, or http on 127.0.0.1, [::1] or localhost; "
                    "exact (no wildcards), no fragment.")
+@click.option("--dpop", "dpop", is_flag=True,
+              help="Sender-constrained tokens (RFC 9449): every token request must carry a DPoP proof, and "
+                   "every token is bound to the client's key (docs/dpop.md). Without it, a client may still "
+                   "send proofs and get DPoP-bound tokens; if it sends none it gets bearer tokens.")
 @json_option
 @pass_admin
-def add(admin: AdminContext, member_id, name, client_type, grants, scopes, redirect_uris, as_json: bool) -> None:
+def add(admin: AdminContext, member_id, name, client_type, grants, scopes, redirect_uris, dpop: bool,
+        as_json: bool) -> None:
     """Register an OAuth client (secret printed once)."""
     with admin.transaction() as session:
         member = get_member(session, member_id)
         client, secret = services.create_client(
             session=session, member=member, name=name, client_type=client_type,
-            grant_types=list(grants), scopes=list(scopes), redirect_uris=list(redirect_uris),
+            grant_types=list(grants), scopes=list(scopes), redirect_uris=list(redirect_uris), dpop=dpop,
         )
         record(session=session, action="clients.add", target_type="oauth_client", target_id=client.client_id,
                details={"name": client.name, "type": client.client_type, "member_id": member.id,
                         "grants": client.grant_types, "scopes": client.scopes,
-                        "redirect_uris": client.redirect_uris})
+                        "redirect_uris": client.redirect_uris, "dpop": client.dpop_bound_access_tokens})
         view = client_admin(client)
     data = {"client_id": client.client_id}
     if secret:
         data["client_secret"] = secret
-    data.update({k: view[k] for k in ("name", "type", "member_id", "grants", "scopes", "redirect_uris")})
+    data.update({k: view[k] for k in ("name", "type", "member_id", "grants", "scopes", "redirect_uris", "dpop")})
     if as_json:
         if secret:
             note(ONCE)
@@ -74,6 +79,8 @@ def add(admin: AdminContext, member_id, name, client_type, grants, scopes, redir
         lines += [f"client_secret: {secret}", "", ONCE]
     else:
         lines += ["(public client: no secret; it must use PKCE with S256)"]
+    if client.dpop_bound_access_tokens:
+        lines += ["(DPoP: every token request must carry a DPoP proof; see docs/dpop.md)"]
     emit(False, data, "\n".join(lines))
 
 
@@ -149,14 +156,15 @@ def purge(admin: AdminContext, keep_days: int, batch_size: int, dry_run: bool, a
 
     Nothing can use them any more. Run it regularly (from cron, say): every client-credentials
     request stores a token, and without a purge the table only grows. Tokens whose refresh token
-    is still valid stay, so that a replayed refresh token still revokes its family.
+    is still valid stay, so that a replayed refresh token still revokes its family. The records
+    of used DPoP proofs go as soon as the proofs are too old to be accepted (six minutes).
     """
     cutoff = utcnow() - timedelta(days=keep_days)
     if dry_run:
         with admin.transaction(write=False) as session:
             counts = services.count_purgeable(session=session, cutoff=cutoff)
     else:
-        counts = {"tokens": 0, "authorization_codes": 0}
+        counts = {"tokens": 0, "authorization_codes": 0, "dpop_proofs": 0}
         try:
             for kind, deleted in services.purge_expired(
                 transaction=admin.transaction, cutoff=cutoff, batch_size=batch_size

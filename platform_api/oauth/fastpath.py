@@ -8,7 +8,7 @@ applies only where it is sure to give the plain path's answer:
 
 1. `issue_client_credentials` answers a request that Authlib would grant as it stands: Basic
    credentials, `grant_type=client_credentials`, at most one `scope`, no other parameter, no
-   query string, secure transport. It takes the same steps as Authlib's ClientCredentialsGrant
+   query string, no DPoP header, a client not registered for DPoP, secure transport. It takes the same steps as Authlib's ClientCredentialsGrant
    with client_secret_basic (transport, Basic credentials with Authlib's own parser, client
    lookup, secret, auth method, grant type, our scope rule, Authlib's token generator, storage,
    response), without Authlib's request objects, client-authentication loop and hooks. Anything
@@ -58,8 +58,8 @@ def issue_client_credentials(server, request, *, query_client, scope_refusal, st
     for anything else (the caller hands it to Authlib's create_token_response). The three hooks
     are the ones the server gives Authlib (oauth/server.py), so both paths share every rule."""
     form = request.form
-    if request.args or not is_secure_transport(f"{request.scheme}://{request.host}/"):
-        return None
+    if request.args or "DPoP" in request.headers or not is_secure_transport(f"{request.scheme}://{request.host}/"):
+        return None  # DPoP proofs and their key binding are Authlib's path (oauth/dpop.py)
     for key, values in form.lists():  # grant_type and scope, each at most once
         if key not in ("grant_type", "scope") or len(values) != 1:
             return None
@@ -74,6 +74,7 @@ def issue_client_credentials(server, request, *, query_client, scope_refusal, st
         or not client.check_client_secret(client_secret)
         or not client.check_endpoint_auth_method("client_secret_basic", "token")
         or not client.check_grant_type(GRANT)
+        or client.dpop_bound_access_tokens  # refused without a proof, on Authlib's path
     ):
         return None
     scope = form.get("scope")

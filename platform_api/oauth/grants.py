@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import current_app
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from ..config import DEFAULT_SCOPES
 from ..db import session, utcnow
 from ..security import new_secret, secret_hash
+from . import dpop
 from .models import AuthorizationCode, ClientRow, Token
 
 ALL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
@@ -35,6 +37,24 @@ def revoke_family(family_id: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+class InvalidDPoPProofError(OAuth2Error):
+    """RFC 9449 5: the DPoP proof is missing where one is needed, invalid, or of another key."""
+
+    error = "invalid_dpop_proof"
+    status_code = 400
+
+
+def check_key_binding(bound_jkt: str | None, what: str) -> None:
+    """Refuse a credential bound to a key unless this request's proof is signed by that key."""
+    if bound_jkt is None:
+        return
+    proof = dpop.token_request_proof()
+    if proof is None:
+        raise InvalidDPoPProofError(f"This {what} is bound to a DPoP key: send a DPoP proof signed by that key.")
+    if proof.jkt != bound_jkt:
+        raise InvalidDPoPProofError(f"The DPoP proof is signed by another key than the one this {what} is bound to.")
 
 
 # --- scope policy ----------------------------------------------------------------------------
@@ -84,6 +104,16 @@ class AuthorizationCodeGrant(StrictScopeMixin, grants.AuthorizationCodeGrant):
     def generate_authorization_code(self) -> str:
         return new_secret()
 
+    def validate_authorization_request(self):
+        redirect_uri = super().validate_authorization_request()
+        jkt = self.request.payload.data.get("dpop_jkt")
+        if jkt is not None and not dpop.is_jkt(jkt):
+            # RFC 9449 10: the base64url SHA-256 JWK thumbprint of the key the code is bound to.
+            raise InvalidRequestError("dpop_jkt must be the JWK SHA-256 thumbprint (RFC 7638) of the client's "
+                                      "DPoP key, base64url without padding (43 characters).",
+                                      state=self.request.payload.state, redirect_uri=redirect_uri)
+        return redirect_uri
+
     def save_authorization_code(self, code: str, request) -> None:
         data = request.payload.data
         client: ClientRow = request.client
@@ -97,6 +127,7 @@ class AuthorizationCodeGrant(StrictScopeMixin, grants.AuthorizationCodeGrant):
                 scope=request.scope or "",
                 code_challenge=data["code_challenge"],
                 code_challenge_method=data["code_challenge_method"],
+                dpop_jkt=data.get("dpop_jkt"),
                 created_at=now,
                 expires_at=now + timedelta(seconds=_settings().authorization_code_ttl),
             )
@@ -115,6 +146,8 @@ class AuthorizationCodeGrant(StrictScopeMixin, grants.AuthorizationCodeGrant):
         ).first()
         if row is None:
             return None
+        # Before the code is claimed: someone holding the code but not the key cannot spend it.
+        check_key_binding(row.dpop_jkt, "authorization code")
         claimed = s.execute(
             update(AuthorizationCode)
             .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
@@ -149,6 +182,8 @@ class RefreshTokenGrant(StrictScopeMixin, grants.RefreshTokenGrant):
         token = s.scalars(select(Token).where(Token.refresh_token_hash == secret_hash(refresh_token))).first()
         if token is None or token.client_pk != self.request.client.id:
             return None
+        # Before the token is claimed: someone holding it but not the key cannot spend it.
+        check_key_binding(token.refresh_dpop_jkt, "refresh token")
         claimed = s.execute(
             update(Token)
             .where(Token.id == token.id, Token.refresh_used_at.is_(None), Token.revoked_at.is_(None))

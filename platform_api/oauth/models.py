@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -27,6 +27,7 @@ class ClientRules:
     scopes: list
     redirect_uris: list
     revoked_at: datetime | None
+    dpop_bound_access_tokens: bool
     member: MemberFacts
 
     def get_client_id(self) -> str:
@@ -88,6 +89,9 @@ class OAuthClient(ClientRules, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # RFC 9449 5.2: every token request of this client must carry a DPoP proof (its tokens are
+    # all DPoP-bound). Other clients may send one, and then get a DPoP-bound token too.
+    dpop_bound_access_tokens: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     member: Mapped[Member] = relationship(lazy="joined")
 
@@ -108,6 +112,9 @@ class AuthorizationCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # RFC 9449 10: the thumbprint sent as dpop_jkt at /oauth/authorize; the code is exchanged
+    # only with a DPoP proof signed by that key.
+    dpop_jkt: Mapped[str | None] = mapped_column(String(43))
 
     client: Mapped[OAuthClient] = relationship(lazy="joined")
     user: Mapped[User] = relationship(lazy="joined")
@@ -140,6 +147,11 @@ class Token(Base):
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refresh_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # RFC 9449: the RFC 7638 SHA-256 thumbprint of the key the access token is bound to (None:
+    # a bearer token), and the one the refresh token is bound to (public clients only, section 5:
+    # a confidential client's refresh token is bound by its client authentication).
+    dpop_jkt: Mapped[str | None] = mapped_column(String(43))
+    refresh_dpop_jkt: Mapped[str | None] = mapped_column(String(43))
 
     client: Mapped[OAuthClient] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship()
@@ -176,3 +188,13 @@ class Token(Base):
     @property
     def scopes(self) -> list[str]:
         return self.scope.split()
+
+
+class DPoPProof(Base):
+    """A DPoP proof seen recently (RFC 9449 11.1): the hash of its key's thumbprint and its jti,
+    kept until its iat has left the window in which it would be accepted."""
+
+    __tablename__ = "oauth_dpop_proofs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -19,6 +19,7 @@ class ClientAdmin(MeClient):
     grants: list[str]
     scopes: list[str]
     redirect_uris: list[str]
+    dpop: bool  # dpop_bound_access_tokens: every token request must carry a DPoP proof
     created_at: str
     secret_rotated_at: str | None
     revoked_at: str | None
@@ -31,6 +32,7 @@ def client_admin(client: OAuthClient) -> ClientAdmin:
         "grants": list(client.grant_types),
         "scopes": list(client.scopes),
         "redirect_uris": list(client.redirect_uris),
+        "dpop": bool(client.dpop_bound_access_tokens),
         "created_at": rfc3339(client.created_at),
         "secret_rotated_at": rfc3339(client.secret_rotated_at),
         "revoked_at": rfc3339(client.revoked_at),

@@ -7,6 +7,8 @@ Differences from Authlib's defaults, each on purpose:
 - codes are single-use: a replayed code revokes every token issued from it;
 - refresh tokens rotate on every use, and a used one revokes its whole family;
 - tokens, codes and secrets are stored only as hashes;
+- a request with a DPoP proof (RFC 9449; oauth/dpop.py) gets a token bound to the proof's key,
+  `token_type: DPoP`, and a client registered for DPoP gets nothing without a proof;
 - a plain client-credentials request that Authlib would grant is issued without Authlib's
   request plumbing, by the same steps and rules (oauth/fastpath.py, the service's one fast
   path); every other request, every refusal included, is Authlib's.
@@ -30,12 +32,13 @@ from sqlalchemy import or_, select
 from ..config import DEFAULT_SCOPES
 from ..db import new_id, session, utcnow
 from ..security import new_secret, secret_hash, secret_matches
-from . import fastpath
+from . import dpop, fastpath
 from .grants import (
     ALL_AUTH_METHODS,
     SECRET_AUTH_METHODS,
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
+    InvalidDPoPProofError,
     RefreshTokenGrant,
     S256CodeChallenge,
     revoke_family,
@@ -77,6 +80,8 @@ def store_token(token: dict, client: ClientRow, grant_type: str, user, family: s
     g.token_grant = grant_type  # counted by platform_api.metrics once the response is 200
     now = utcnow()
     refresh = token.get("refresh_token")
+    proof = dpop.token_request_proof()
+    jkt = proof.jkt if proof is not None else None
     fastpath.insert_token(
         {
             "id": new_id(),
@@ -92,6 +97,10 @@ def store_token(token: dict, client: ClientRow, grant_type: str, user, family: s
             "expires_in": token["expires_in"],
             "access_expires_at": now + timedelta(seconds=token["expires_in"]),
             "refresh_expires_at": now + timedelta(seconds=_settings().refresh_token_ttl) if refresh else None,
+            "dpop_jkt": jkt,
+            # RFC 9449 5: a public client's refresh token is bound to the key too; a confidential
+            # client's is bound by the client's own authentication (it may change keys).
+            "refresh_dpop_jkt": jkt if refresh and client.client_type == "public" else None,
         },
     )
 
@@ -171,11 +180,13 @@ class Introspection(_NamesItsClient, IntrospectionEndpoint):
             if token.refresh_used_at is not None or expires is None or expires <= now:
                 return {"active": False}
             token_type = "refresh_token"
+            jkt = token.refresh_dpop_jkt
         else:
             expires = token.access_expires_at
             if expires <= now:
                 return {"active": False}
-            token_type = "Bearer"
+            token_type = "DPoP" if token.dpop_jkt else "Bearer"
+            jkt = token.dpop_jkt
         payload = {
             "active": True,
             "scope": token.scope,
@@ -189,6 +200,8 @@ class Introspection(_NamesItsClient, IntrospectionEndpoint):
         }
         if token.user is not None:
             payload["username"] = token.user.email
+        if jkt is not None:
+            payload["cnf"] = {"jkt": jkt}  # RFC 9449 6.2
         return payload
 
 
@@ -258,9 +271,14 @@ class PlatformAuthorizationServer(AuthorizationServer):
     def authenticate_client(self, request, methods, endpoint="token"):
         _one_method(request)
         try:
-            return super().authenticate_client(request, methods, endpoint)
+            client = super().authenticate_client(request, methods, endpoint)
         except InvalidClientError as error:
             raise InvalidClientError(status_code=error.status_code, description=CLIENT_AUTH_FAILED) from None
+        if endpoint == "token" and client.dpop_bound_access_tokens and dpop.token_request_proof() is None:
+            # RFC 9449 5.2; refused before any code or refresh token is looked at.
+            raise InvalidDPoPProofError("This client is registered for DPoP: every token request must carry "
+                                        "a DPoP proof in the DPoP header.")
+        return client
 
     def create_oauth2_request(self, request):
         # The request object itself, not Flask's context-local proxy to it: Authlib reads it often.
@@ -273,6 +291,17 @@ class PlatformAuthorizationServer(AuthorizationServer):
         return fastpath.issue_client_credentials(
             self, request, query_client=query_client, scope_refusal=scope_refusal, store_token=store_token
         )
+
+
+class TokenGenerator(BearerTokenGenerator):
+    """Authlib's bearer tokens, typed DPoP when the request proved possession of a key (the
+    token is then stored bound to it: store_token)."""
+
+    def generate(self, *args, **kwargs) -> dict:
+        token = super().generate(*args, **kwargs)
+        if dpop.token_request_proof() is not None:
+            token["token_type"] = "DPoP"
+        return token
 
 
 def create_server(app) -> AuthorizationServer:
@@ -289,7 +318,7 @@ def create_server(app) -> AuthorizationServer:
 
     server.register_token_generator(
         "default",
-        BearerTokenGenerator(
+        TokenGenerator(
             access_token_generator=lambda **_kw: new_secret(),
             refresh_token_generator=lambda **_kw: new_secret(),
             expires_generator=expires_in,
@@ -324,4 +353,5 @@ def metadata(settings) -> dict:
         "code_challenge_methods_supported": ["S256"],
         "service_documentation": f"{issuer}/docs",
         "authorization_response_iss_parameter_supported": True,
+        "dpop_signing_alg_values_supported": list(dpop.ALGORITHMS),
     }

@@ -20,7 +20,7 @@ from ..exceptions import Conflict, Invalid
 from ..members.models import Member, MemberRow
 from ..security import new_secret, secret_hash
 from .credential_cache import through_cache
-from .models import CLIENT_TYPES, GRANT_TYPES, AuthorizationCode, ClientRow, OAuthClient, Token
+from .models import CLIENT_TYPES, GRANT_TYPES, AuthorizationCode, ClientRow, DPoPProof, OAuthClient, Token
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 MAX_REDIRECT_URI = 2048  # the length oauth_authorization_codes.redirect_uri can hold
@@ -129,8 +129,13 @@ def create_client(
     grant_types: list[str],
     scopes: list[str],
     redirect_uris: list[str] | None = None,
+    dpop: bool = False,
 ) -> tuple[OAuthClient, str | None]:
-    """Register a client for an active member; returns it and its secret (confidential only)."""
+    """Register a client for an active member; returns it and its secret (confidential only).
+
+    `dpop`: the client must prove possession of a key (RFC 9449) at every token request, and
+    all its tokens are bound to that key (oauth/dpop.py).
+    """
     grant_types, scopes, redirect_uris = _unique(grant_types), _unique(scopes), _unique(redirect_uris)
     errors = check_registration(
         name=name, client_type=client_type, grant_types=grant_types, scopes=scopes, redirect_uris=redirect_uris
@@ -149,6 +154,7 @@ def create_client(
         grant_types=grant_types,
         scopes=scopes,
         redirect_uris=redirect_uris,
+        dpop_bound_access_tokens=bool(dpop),
     )
     session.add(client)
     session.flush()
@@ -297,13 +303,17 @@ def _purgeable(cutoff: datetime) -> dict:
     """Per table, the rows nothing can use any more: every secret they hold expired before `cutoff`.
 
     A token goes once its access token and its refresh token (if any) have both expired; a code
-    once it has expired, used or not. Until then they stay, so that a replayed code or refresh
+    once it has expired, used or not; the record of a used DPoP proof as soon as the proof is too
+    old to be accepted, whatever `cutoff` says. Until then they stay, so that a replayed code or refresh
     token is still recognised and revokes its family.
     """
     return {
         "tokens": (Token, and_(Token.access_expires_at < cutoff,
                                or_(Token.refresh_expires_at.is_(None), Token.refresh_expires_at < cutoff))),
         "authorization_codes": (AuthorizationCode, AuthorizationCode.expires_at < cutoff),
+        # A used DPoP proof's record matters only while the proof's iat is in the window: it goes
+        # as soon as it expires, whatever the cutoff (one row per DPoP request: they pile up).
+        "dpop_proofs": (DPoPProof, DPoPProof.expires_at < utcnow()),
     }
 
 

@@ -22,7 +22,7 @@ from ..api.http import csp_allowing_form_target
 from ..api.ratelimit import limiter
 from ..db import session, transactional, utcnow
 from ..errors import RateLimited, html_errors
-from . import fastpath
+from . import dpop, fastpath
 from .scopes import SCOPE_DESCRIPTIONS
 from .server import metadata
 
@@ -46,7 +46,7 @@ _VSCHAR = re.compile(r"^[\x20-\x7e]*$")
 _ECHOABLE = re.compile(r"^[\x20\x21\x23-\x5b\x5d-\x7e]*$")
 _OPAQUE_PARAMS = ("client_secret", "code", "code_verifier", "refresh_token", "token", "state", "code_challenge")
 _ECHOED_PARAMS = ("grant_type", "scope", "client_id", "redirect_uri", "token_type_hint", "response_type",
-                  "code_challenge_method")
+                  "code_challenge_method", "dpop_jkt")
 
 
 def _parameter_problem() -> str | None:
@@ -99,7 +99,15 @@ def issue_token():
     _throttle()
     if (refused := _refuse_malformed()) is not None:
         return refused
-    if request.form.get("grant_type") == "client_credentials" and _settings().token_fast_path:
+    try:
+        # RFC 9449 4.3: checked, and recorded as used, before anything else: a token request with
+        # a bad proof gets nothing, and a proof works once.
+        proof = dpop.check_request()
+    except dpop.DPoPError as error:
+        return jsonify({"error": "invalid_dpop_proof", "error_description": error.description}), 400
+    dpop.set_token_request_proof(proof)
+    if (proof is None and request.form.get("grant_type") == "client_credentials"
+            and _settings().token_fast_path):
         # One lookup (often none: the credential cache) and one insert, each on its own, without
         # a transaction (oauth/fastpath.py). Code and refresh grants change several rows and keep theirs.
         fastpath.begin()

@@ -23,6 +23,7 @@ from .markdown import slugify
 GUIDES = {
     "domain": ("domain.md", "Domain words and code lists"),
     "conventions": ("conventions.md", "API conventions"),
+    "dpop": ("dpop.md", "DPoP: tokens bound to a key"),
     "performance": ("performance.md", "Performance and robustness"),
     "architecture": ("architecture.md", "Architecture (for the code's maintainers)"),
 }

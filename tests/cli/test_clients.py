@@ -15,7 +15,7 @@ from tests.factories.oauth import ClientFactory, make_client, make_public_client
 
 from .helpers import audit_events, count
 
-JSON_KEYS = {"client_id", "name", "type", "member_id", "grants", "scopes", "redirect_uris"}
+JSON_KEYS = {"client_id", "name", "type", "member_id", "grants", "scopes", "redirect_uris", "dpop"}
 
 
 def add(cli, member_id: str, *args: str):
@@ -202,3 +202,23 @@ def test_list_never_shows_secrets(cli):
     assert all(not {"client_secret", "secret_hash"} & set(c) for c in data)
     assert secret not in json.dumps(data) and client.secret_hash not in json.dumps(data)
     assert "No member with ID" in cli.fails(1, "clients", "list", "--member", "nope").stderr
+
+
+def test_a_client_registered_for_dpop(cli, fresh):
+    member = MemberFactory()
+    result = add(cli, member.id, "--type", "confidential", "--grant", "client_credentials",
+                 "--scope", "members:read", "--dpop", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["dpop"] is True
+    assert stored(fresh(), data["client_id"]).dpop_bound_access_tokens is True
+    [event] = audit_events(fresh(), "clients.add")
+    assert event.details["dpop"] is True
+
+    plain = add(cli, member.id, "--type", "confidential", "--grant", "client_credentials", "--scope", "members:read")
+    assert "DPoP" not in plain.stdout
+    client_id = next(line.split(":", 1)[1].strip() for line in plain.stdout.splitlines() if line.startswith("client_id"))
+    assert stored(fresh(), client_id).dpop_bound_access_tokens is False
+    human = add(cli, member.id, "--type", "confidential", "--grant", "client_credentials", "--scope", "members:read",
+                "--dpop")
+    assert "DPoP: every token request must carry a DPoP proof" in human.stdout

@@ -81,7 +81,8 @@ def test_purge_deletes_what_expired_before_the_cutoff_and_keeps_the_rest(cli, fr
     assert ids(session, AuthorizationCode) == before_codes - set(codes_gone)
     assert set(codes_kept) <= ids(session, AuthorizationCode)
     [event] = audit_events(session, "tokens.purge")
-    assert event.details == {"expired_before": data["expired_before"], "tokens": 3, "authorization_codes": 2}
+    assert event.details == {"expired_before": data["expired_before"], "tokens": 3, "authorization_codes": 2,
+                             "dpop_proofs": 0}
 
     assert cli.json("tokens", "purge")["tokens"] == 0  # nothing left to do
 
@@ -157,3 +158,16 @@ def test_a_failure_midway_says_what_was_done(cli, fresh, monkeypatch):
     assert "Stopped after deleting 2 tokens, 0 authorization codes" in result.stderr
     assert "the database went away" in result.stderr
     assert audit_events(fresh(), "tokens.purge") == []
+
+
+def test_purge_deletes_used_dpop_proofs_once_they_are_too_old_whatever_the_cutoff(cli, fresh):
+    from platform_api.oauth.models import DPoPProof
+
+    s = current_session()
+    s.add_all([DPoPProof(id="old" + "0" * 61, expires_at=utcnow() - timedelta(seconds=1)),
+               DPoPProof(id="live" + "0" * 60, expires_at=utcnow() + timedelta(minutes=5))])
+    s.flush()
+    assert cli.json("tokens", "purge", "--dry-run")["dpop_proofs"] == 1
+    data = cli.json("tokens", "purge", "--keep-days", "30")
+    assert data["dpop_proofs"] == 1
+    assert ids(fresh(), DPoPProof) == {"live" + "0" * 60}

@@ -30,6 +30,7 @@ def _values(client, **changes) -> dict:
         "client_pk": client.id, "member_id": client.member_id, "user_id": None, "grant_type": "client_credentials",
         "scope": "members:read technologies:read", "family_id": new_id(), "issued_at": now, "expires_in": 3600,
         "access_expires_at": now + timedelta(seconds=3600), "refresh_expires_at": None,
+        "dpop_jkt": None, "refresh_dpop_jkt": None,
     }
     values.update(changes)
     return values
@@ -56,7 +57,7 @@ def test_both_ways_store_the_same_row(committed):
         # A refresh token and a user-less row, offsets other than UTC, every column set.
         at = utcnow().astimezone(timezone(timedelta(hours=8)))
         fast = _values(client, refresh_token_hash=secret_hash(new_secret()), issued_at=at,
-                       refresh_expires_at=at + timedelta(days=30))
+                       refresh_expires_at=at + timedelta(days=30), dpop_jkt="j" * 43, refresh_dpop_jkt="r" * 43)
         plain = {**fast, "id": new_id(), "access_token_hash": secret_hash(new_secret()),
                  "refresh_token_hash": secret_hash(new_secret())}
         connection = fastpath._Connection(engine)
