@@ -14,8 +14,10 @@ import base64
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
+import textwrap
 import uuid
 from datetime import date
 from pathlib import Path
@@ -28,7 +30,14 @@ from ..concurrency.conftest import _start, _stop
 from ..conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = "ip_platform_client"
+PACKAGE = "ip_platform_client"  # the name README's command gives it
+
+
+def _readme_snippet() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text[text.index("### Generate a client"):]
+    block = re.search(r"```python\n(.*?)```", after, re.S).group(1)
+    return textwrap.dedent(block)
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +249,13 @@ def test_the_tour_with_only_the_generated_client(gen, live):
     assert all(isinstance(e, models.MatchEvent) for e in stream.parsed.data)
     one = get_event.sync_detailed(stream.parsed.data[-1].id, client=uni)
     assert one.status_code == 200 and str(one.parsed.type_) == "match.closed"
+
+
+def test_readmes_generated_client_snippet_runs_as_written(gen, live, monkeypatch, capsys):
+    gen("client")  # the package is importable under README's name
+    monkeypatch.setenv("PLATFORM_URL", live.url)
+    monkeypatch.setenv("CLIENT_ID", live.creds.fund[0])
+    monkeypatch.setenv("CLIENT_SECRET", live.creds.fund[1])
+    exec(compile(_readme_snippet(), "README.md (Generate a client)", "exec"), {"__name__": "readme"})
+    out = capsys.readouterr().out.splitlines()
+    assert out and out[-1].startswith("400 /problems/") and "limit" in out[-1], out
