@@ -20,6 +20,7 @@ from ..audit.services import record
 from ..cli import AdminContext, AdminError, AdminGroup, emit, json_option, note, pass_admin, table
 from ..cli.imports import Problems
 from ..db import is_id, new_id, utcnow
+from ..db.bulk import bulk_insert
 from ..members.models import Member
 from . import search, services
 from .models import FIELDS, STATUSES, Technology, TechnologyOffice
@@ -280,7 +281,9 @@ def insert_rows(session: Session, rows: list[Row], *, publish: bool) -> list[str
     with click.progressbar(length=len(rows), label="Importing listings", file=sys.stderr) as bar:
         for start in range(0, len(rows), BATCH):
             values = [stored(r.data, owner_id=r.owner_id, publish=publish, now=now) for r in rows[start:start + BATCH]]
-            session.execute(insert(Technology.__table__), values)
+            # One statement a batch (COPY on PostgreSQL): the catalogue trigger then runs once a
+            # batch (migration b3e5f7a9c1d2), not once a listing.
+            bulk_insert(session, Technology.__table__, values)
             offices = [{"technology_id": v["id"], "office": office}
                        for v in values for office in sorted({r["office"] for r in v["ip_rights"]})]
             if offices:

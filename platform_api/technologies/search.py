@@ -9,6 +9,7 @@ tokenizer does that). The databases then do what they are good at: an inverted i
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -22,7 +23,10 @@ _IS_CJK = re.compile(rf"^[{_CJK}]")
 MAX_QUERY_TOKENS = 16
 
 
+@functools.lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
+    if word.isascii():  # nothing to decompose (most words of most catalogues)
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -56,18 +60,30 @@ def document_parts(tech) -> dict[str, list[str]]:
     }
 
 
+@functools.lru_cache(maxsize=65536)
 def _quote(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+_LAST_POSITION = 16383  # PostgreSQL's largest position
+_MAX_POSITIONS = 256  # positions kept per lexeme (PostgreSQL's limit is 256 too)
+_POSITION = {w: [f"{i}{w}" for i in range(_LAST_POSITION + 1)] for w in "ABC"}  # "17A", prebuilt
 
 
 def _tsvector_literal(parts: dict[str, list[str]]) -> str:
     positions: dict[str, list[str]] = {}
     pos = 0
     for part, weight in (("title", "A"), ("keywords", "B"), ("body", "C")):
+        labels = _POSITION[weight]
         for tok in parts[part]:
-            pos = min(pos + 1, 16383)  # PostgreSQL's largest position
-            positions.setdefault(tok, []).append(f"{pos}{weight}")
-    return " ".join(f"{_quote(tok)}:{','.join(p[:256])}" for tok, p in positions.items())
+            if pos < _LAST_POSITION:
+                pos += 1
+            found = positions.get(tok)
+            if found is None:
+                positions[tok] = [labels[pos]]
+            elif len(found) < _MAX_POSITIONS:
+                found.append(labels[pos])
+    return " ".join(f"{_quote(tok)}:{','.join(p)}" for tok, p in positions.items())
 
 
 def index(session: Session, tech) -> None:

@@ -140,3 +140,23 @@ def test_the_cache_is_bounded():
     assert [k for k in range(5) if cache.ranking(1, (k,)) is not None] == [3, 4]
     cache.put_views(1, {str(i): "{}" for i in range(10)})
     assert sorted(cache.views(1, [str(i) for i in range(10)])) == ["7", "8", "9"]
+
+
+def test_one_statement_over_many_listings_moves_the_version_only_if_one_is_published(db_session):
+    """On PostgreSQL the triggers run once per statement (migration b3e5f7a9c1d2): an update of
+    several listings moves the version when any of them is published, and not for drafts only."""
+    from sqlalchemy import delete, update
+
+    owner = MemberFactory()
+    drafts = [make_technology(owner, status="draft") for _ in range(2)]
+    published = [make_technology(owner, status="published") for _ in range(2)]
+    start = version(db_session)
+    db_session.execute(update(Technology).where(Technology.id.in_([t.id for t in drafts])).values(trl=3))
+    assert version(db_session) == start
+    db_session.execute(update(Technology).where(Technology.id.in_([t.id for t in drafts + published])).values(trl=4))
+    moved = version(db_session)
+    assert moved > start
+    db_session.execute(delete(Technology).where(Technology.id == drafts[0].id))
+    assert version(db_session) == moved
+    db_session.execute(delete(Technology).where(Technology.id == published[0].id))
+    assert version(db_session) > moved
