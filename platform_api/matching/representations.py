@@ -28,8 +28,8 @@ class Recordal(TypedDict):
     recorded_on: str
 
 
-class DealClosed(TypedDict):
-    """openapi.yaml Match.outcome, a deal closed."""
+class MatchDealClosed(TypedDict):
+    """openapi.yaml MatchDealClosed (Match.outcome, a deal closed)."""
 
     outcome: Literal["deal_closed"]
     deal_type: str
@@ -38,16 +38,16 @@ class DealClosed(TypedDict):
     recordal: Recordal | None
 
 
-class NoDeal(TypedDict):
-    """openapi.yaml Match.outcome, no deal."""
+class MatchNoDeal(TypedDict):
+    """openapi.yaml MatchNoDeal (Match.outcome, no deal)."""
 
     outcome: Literal["no_deal"]
     reason: str
     note: str | None
 
 
-class MatchDecline(TypedDict):
-    """openapi.yaml Match.decline (not MatchDecline, the request)."""
+class MatchDeclined(TypedDict):
+    """openapi.yaml MatchDeclined (Match.decline; MatchDecline is the request)."""
 
     reason: str
     note: str | None
@@ -82,8 +82,8 @@ class Match(TypedDict):
     technology: MatchTechnology
     investor_profile: MatchInvestorProfile
     message: str | None
-    decline: MatchDecline | None
-    outcome: DealClosed | NoDeal | None
+    decline: MatchDeclined | None
+    outcome: MatchDealClosed | MatchNoDeal | None
     allowed_actions: list[str]
     created_at: str
     updated_at: str
@@ -123,7 +123,7 @@ def _recordal(match: models.Match) -> Recordal | None:
             "recorded_on": match.recorded_on.isoformat()}
 
 
-def _outcome(match: models.Match) -> DealClosed | NoDeal | None:
+def _outcome(match: models.Match) -> MatchDealClosed | MatchNoDeal | None:
     if match.status == "deal_closed":
         return {"outcome": "deal_closed", "deal_type": match.deal_type,
                 "amount": money(match.amount, match.currency), "signed_on": match.signed_on.isoformat(),
@@ -133,7 +133,7 @@ def _outcome(match: models.Match) -> DealClosed | NoDeal | None:
     return None
 
 
-def _decline(match: models.Match) -> MatchDecline | None:
+def _decline(match: models.Match) -> MatchDeclined | None:
     if match.status != "declined":
         return None
     return {"reason": match.decline_reason, "note": match.decline_note}
