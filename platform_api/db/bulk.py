@@ -22,7 +22,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
         conn.execute(insert(table), rows)
         return
     names = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(conn.dialect) for name in names]
+    processors = [table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in names]
     columns = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in names)
     with conn.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {conn.dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
